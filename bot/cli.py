@@ -1,0 +1,285 @@
+"""The `mentorbot` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.app import Services, build
+from bot.settings import Settings, SettingsError, load_settings
+from conversations.eligibility import RulesError
+from storage.database import DatabaseUnavailable, describe, reachable, upgrade
+
+logger = logging.getLogger(__name__)
+
+app = typer.Typer(
+    help="Mentorbot: mentoring follow-up for youths (Telegram), mentors (Slack) and staff.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+review_app = typer.Typer(
+    help="Staff review: applications to decide and requests to talk to a person.",
+    invoke_without_command=True,
+)
+app.add_typer(db_app, name="db")
+app.add_typer(review_app, name="review")
+
+console = Console()
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        errors.print(f"[red]{error}[/red]", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request (with the bot token in the URL) at INFO
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _run(work: Callable[[Services], Awaitable[T]], *, migrate: bool = True) -> T:
+    """Build the services, make sure the schema is current, run `work`, close everything."""
+    settings = _settings()
+    _configure_logging(settings)
+
+    async def main() -> T:
+        try:
+            services = build(settings)
+        except RulesError as error:
+            errors.print(f"[red]MENTORBOT_RULES_FILE: {error}[/red]", highlight=False)
+            raise typer.Exit(2) from None
+        try:
+            async with reachable(services.db):
+                if migrate:
+                    await upgrade(services.db)
+                return await work(services)
+        finally:
+            await services.close()
+
+    try:
+        return _asyncio_run(main())
+    except DatabaseUnavailable as error:
+        errors.print(f"[red]{error}[/red]", highlight=False)
+        raise typer.Exit(3) from None
+
+
+def _asyncio_run(coroutine: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coroutine)
+
+
+@app.command()
+def run() -> None:
+    """Start the bot on every platform that has a token (Telegram...).
+
+    With no platform token, starts a chat in this terminal instead.
+    """
+
+    async def work(services: Services) -> None:
+        if services.settings.telegram_bot_token is None:
+            if sys.stdin.isatty():
+                console.print(
+                    "[yellow]No TELEGRAM_BOT_TOKEN set: talking to the bot here, in the terminal "
+                    "(see README to connect Telegram). /quit to leave.[/yellow]"
+                )
+                await _chat(services, "console", None)
+                return
+            errors.print(
+                "[red]No platform token set (TELEGRAM_BOT_TOKEN). Set one in .env, or try "
+                "`mentorbot chat` to talk to the bot in a terminal.[/red]"
+            )
+            raise typer.Exit(2)
+        from handlers.telegram import serve
+
+        await serve(services)
+
+    _run(work)
+
+
+async def _chat(services: Services, user: str, language: str | None) -> None:
+    from handlers.console import ConsoleSender, chat
+    from scheduler.dispatcher import Dispatcher
+
+    def write(text: str) -> None:
+        console.print(text, highlight=False, markup=False)
+
+    async def read() -> str | None:
+        try:
+            return await asyncio.to_thread(input, "> ")
+        except EOFError:
+            return None
+
+    dispatcher = Dispatcher(
+        services.sessions, {"console": ConsoleSender(services.renderer, write)}, services.clock
+    )
+    await chat(
+        services.engine,
+        services.renderer,
+        read,
+        write,
+        external_id=f"console:{user}",
+        language=language,
+        before_prompt=lambda: _quietly(dispatcher.run_once()),
+    )
+
+
+async def _quietly(work: Awaitable[object]) -> None:
+    await work
+
+
+@app.command("chat")
+def chat_command(
+    user: Annotated[
+        str, typer.Option(help="Who you are in this chat (each name is a person).")
+    ] = "me",
+    language: Annotated[str | None, typer.Option(help="fr or en")] = None,
+) -> None:
+    """Talk to the bot in this terminal, as a youth would on Telegram (no token needed)."""
+    _run(lambda services: _chat(services, user, language))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create the database schema, or migrate it to the latest version."""
+
+    async def work(services: Services) -> None:
+        console.print(f"Database {describe(services.settings.database_url)} is up to date.")
+
+    _run(work)
+
+
+@review_app.callback()
+def review_list(ctx: typer.Context) -> None:
+    """List applications waiting for review and requests to talk to a person."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from conversations import review
+
+    async def work(services: Services) -> None:
+        async with services.sessions() as session:
+            items = await review.queue(session)
+            requests = await review.open_requests(session)
+        table = Table(title=f"Applications to review ({len(items)})")
+        for column in ("id", "name", "since", "why", "answers"):
+            table.add_column(column)
+        for item in items:
+            answers = ", ".join(f"{k}={v}" for k, v in item.answers.items() if k != "email")
+            table.add_row(
+                str(item.application_id),
+                item.name or "-",
+                f"{item.decided_at:%Y-%m-%d}" if item.decided_at else "-",
+                ", ".join(item.reasons),
+                answers,
+            )
+        console.print(table)
+        table = Table(title=f"Requests to staff ({len(requests)})")
+        for column in ("id", "kind", "name", "since", "message"):
+            table.add_column(column)
+        for request, person in requests:
+            table.add_row(
+                str(request.id),
+                request.kind,
+                (person.display_name if person else None) or "-",
+                f"{request.created_at:%Y-%m-%d}",
+                request.message or "",
+            )
+        console.print(table)
+        console.print(
+            "Decide: mentorbot review decide ID eligible|not-eligible --by NAME [--note TEXT]\n"
+            "Resolve a request: mentorbot review resolve ID --by NAME"
+        )
+
+    _run(work)
+
+
+@review_app.command("decide")
+def review_decide(
+    application_id: Annotated[int, typer.Argument(help="Application id (see `mentorbot review`).")],
+    verdict: Annotated[str, typer.Argument(help="eligible or not-eligible")],
+    by: Annotated[str, typer.Option("--by", help="Your name, for the audit log.")],
+    note: Annotated[str | None, typer.Option(help="A message for the youth.")] = None,
+) -> None:
+    """Record a decision on an application; the youth is told on Telegram."""
+    from conversations import review
+    from scheduler.dispatcher import Dispatcher
+
+    normalised = verdict.strip().lower().replace("-", "_")
+    if normalised not in {v.value for v in review.Verdict}:
+        errors.print(f"[red]Verdict must be eligible or not-eligible, not {verdict!r}.[/red]")
+        raise typer.Exit(2)
+
+    async def work(services: Services) -> None:
+        try:
+            async with services.sessions() as session, session.begin():
+                await review.decide(
+                    session,
+                    application_id=application_id,
+                    verdict=review.Verdict(normalised),
+                    note=note,
+                    staff=by,
+                    now=services.clock.now(),
+                    config=services.config,
+                )
+        except review.ReviewError as error:
+            errors.print(f"[red]{error}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+        console.print(f"Application {application_id}: {normalised} recorded.")
+        senders = _senders(services)
+        if senders:
+            report = await Dispatcher(services.sessions, senders, services.clock).run_once()
+            console.print(f"Messages sent now: {report.sent}; queued for later: {report.retried}.")
+        else:
+            console.print("The youth will be told when the bot runs (`mentorbot run`).")
+
+    _run(work)
+
+
+def _senders(services: Services) -> dict[str, Any]:
+    senders: dict[str, Any] = {}
+    if services.settings.telegram_bot_token is not None:
+        from handlers.telegram import TelegramSender
+
+        senders["telegram"] = TelegramSender.from_settings(services.settings, services.renderer)
+    return senders
+
+
+@review_app.command("resolve")
+def review_resolve(
+    request_id: Annotated[int, typer.Argument(help="Request id (see `mentorbot review`).")],
+    by: Annotated[str, typer.Option("--by", help="Your name, for the audit log.")],
+) -> None:
+    """Mark a request to talk to a person as handled."""
+    from conversations import review
+
+    async def work(services: Services) -> None:
+        try:
+            async with services.sessions() as session, session.begin():
+                await review.resolve_request(
+                    session, request_id=request_id, staff=by, now=services.clock.now()
+                )
+        except review.ReviewError as error:
+            errors.print(f"[red]{error}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+        console.print(f"Request {request_id} resolved.")
+
+    _run(work)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,146 @@
+"""The conversation engine: one incoming message in, replies out, state in the database.
+
+Each handled message is one transaction: the platform event id is recorded (so a redelivery
+changes nothing twice), the person and their conversation state are loaded, the message is
+routed to a command or to the current flow step, and everything is committed together.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from conversations.clock import Clock
+from conversations.eligibility import EligibilityRules
+from conversations.messages import Attachment, Choice, Incoming, Kind, Reply
+from storage import people
+from storage.models import ConversationState, Person, Role
+
+logger = logging.getLogger(__name__)
+
+LOCALES = ("fr", "en")
+# Longest typed answer we read; anything longer gets a kind "please be brief".
+MAX_TEXT = 1000
+
+
+@dataclass(frozen=True)
+class ProgrammeConfig:
+    """The programme settings flows need (built from `bot.settings.Settings`)."""
+
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
+    default_locale: str = "fr"
+    review_delay_days: int = 5
+    pairing_delay_weeks: int = 3
+    retention_days: int = 365
+
+
+@dataclass
+class Turn:
+    """Everything a flow step needs to handle one message."""
+
+    session: AsyncSession
+    incoming: Incoming
+    person: Person
+    state: ConversationState | None
+    now: datetime
+    rules: EligibilityRules
+    config: ProgrammeConfig
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def locale(self) -> str:
+        return self.person.locale
+
+    @property
+    def today(self) -> date:
+        """Today in the programme's time zone (ages are computed on this date)."""
+        return self.now.astimezone(self.config.zone).date()
+
+    def say(
+        self,
+        key: str,
+        choices: tuple[Choice, ...] = (),
+        columns: int = 1,
+        attachment: Attachment | None = None,
+        **context: object,
+    ) -> None:
+        self.replies.append(
+            Reply(
+                key=key,
+                context=context,
+                choices=choices,
+                locale=self.locale,
+                columns=columns,
+                attachment=attachment,
+            )
+        )
+
+
+def pick_locale(language_code: str | None, default: str) -> str:
+    """The bot's language from the platform's language code ("fr-FR" -> "fr")."""
+    if language_code:
+        short = language_code.split("-")[0].lower()
+        if short in LOCALES:
+            return short
+    return default
+
+
+class Engine:
+    """Routes each incoming message to a command or the current flow step."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        rules: EligibilityRules,
+        config: ProgrammeConfig,
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._rules = rules
+        self._config = config
+
+    @property
+    def rules(self) -> EligibilityRules:
+        return self._rules
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handle one message; returns what to say back (empty for a duplicate event)."""
+        from conversations import youth
+
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            if incoming.event_id is not None and not await people.mark_processed(
+                session, incoming.channel, incoming.event_id, now
+            ):
+                logger.info("duplicate %s event %s ignored", incoming.channel, incoming.event_id)
+                return []
+            person = await people.find_by_identity(session, incoming.channel, incoming.external_id)
+            if person is None:
+                if incoming.kind in (Kind.BLOCKED, Kind.UNBLOCKED):
+                    return []
+                person = await people.create_person(
+                    session,
+                    role=Role.YOUTH,
+                    channel=incoming.channel,
+                    external_id=incoming.external_id,
+                    chat_id=incoming.chat_id or incoming.external_id,
+                    locale=pick_locale(incoming.language_code, self._config.default_locale),
+                    now=now,
+                )
+            state = await people.get_state(session, person.id)
+            turn = Turn(
+                session=session,
+                incoming=incoming,
+                person=person,
+                state=state,
+                now=now,
+                rules=self._rules,
+                config=self._config,
+            )
+            await youth.on_message(turn)
+            return turn.replies

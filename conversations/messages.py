@@ -1,0 +1,122 @@
+"""Platform-neutral messages: what a person sent (`Incoming`) and what the bot says (`Reply`).
+
+Adapters in `handlers/` translate platform updates into `Incoming` and render `Reply` objects
+into inline keyboards (Telegram), Block Kit (Slack) or numbered options (console).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Protocol
+
+
+class Channel(StrEnum):
+    """Where a person talks to the bot."""
+
+    TELEGRAM = "telegram"
+    SLACK = "slack"
+    CONSOLE = "console"
+
+
+class Kind(StrEnum):
+    """What sort of message arrived."""
+
+    TEXT = "text"
+    COMMAND = "command"
+    CHOICE = "choice"
+    # a sticker, photo, voice note, location...: anything we cannot read as text
+    UNSUPPORTED = "unsupported"
+    # the person blocked the bot (Telegram `my_chat_member` kicked)
+    BLOCKED = "blocked"
+    UNBLOCKED = "unblocked"
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did: typed text, a command, pressed a button, sent a sticker."""
+
+    channel: Channel
+    external_id: str
+    kind: Kind
+    text: str = ""
+    command: str = ""
+    args: str = ""
+    choice: str = ""
+    # platform id used to process a redelivered event only once (Telegram update_id...)
+    event_id: str | None = None
+    # where to answer; for Telegram private chats the chat id equals the user id
+    chat_id: str | None = None
+    language_code: str | None = None
+    display_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: `label_key` is a template key, `value` the compact data sent back."""
+
+    label_key: str
+    value: str
+    label_context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply (e.g. the `/mydata` JSON export)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/json"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something the bot says: a template key and its context, rendered by the adapter."""
+
+    key: str
+    context: Mapping[str, Any] = field(default_factory=dict)
+    choices: tuple[Choice, ...] = ()
+    locale: str = "fr"
+    # buttons per row when rendered as a keyboard
+    columns: int = 1
+    attachment: Attachment | None = None
+
+
+class SendStatus(StrEnum):
+    """How sending one proactive message went."""
+
+    SENT = "sent"
+    # try again later (rate limit, server error); `retry_after` says when
+    RETRY = "retry"
+    # the person blocked the bot or never started it: do not retry
+    UNDELIVERABLE = "undeliverable"
+    # a timeout or network error: the message may or may not have arrived
+    IN_DOUBT = "in_doubt"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: SendStatus
+    retry_after: float | None = None
+    error: str | None = None
+
+
+class Sender(Protocol):
+    """A platform's way to send a proactive message (implemented in `handlers/`)."""
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult: ...
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A reply turned into text and button rows for one channel."""
+
+    text: str
+    buttons: tuple[tuple[tuple[str, str], ...], ...] = ()
+
+
+class Renderer(Protocol):
+    """Turns a `Reply` into text for a channel (implemented in `bot.i18n`)."""
+
+    def render(self, reply: Reply, channel: Channel) -> Rendered: ...

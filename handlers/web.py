@@ -1,0 +1,72 @@
+"""The HTTP server of the scaled-out mode: Telegram webhook, Slack events, `/healthz`."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from sqlalchemy.exc import DBAPIError
+from telegram import Update
+
+from handlers.telegram import TelegramBot
+from storage.database import DatabaseUnavailable
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+
+
+def telegram_webhook(
+    handler: TelegramBot, secret: str
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """The webhook endpoint: checks the secret header, handles the update, and answers
+    503 while the database is down so Telegram delivers the update again."""
+
+    async def on_webhook(request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            logger.warning("Telegram webhook call with a wrong secret token refused")
+            return web.json_response({"error": "forbidden"}, status=403)
+        try:
+            payload = json.loads(await request.read())
+            update = Update.de_json(payload, handler.bot)
+        except (ValueError, TypeError, KeyError):
+            return web.json_response({"error": "bad update"}, status=400)
+        try:
+            await handler.handle(update)
+        except (DatabaseUnavailable, DBAPIError, OSError):
+            logger.exception("database unavailable while handling update %s", update.update_id)
+            return web.json_response({"error": "unavailable"}, status=503)
+        except Exception:
+            # a poison update must not be redelivered forever: log it, apologise, answer 200
+            logger.exception("error while handling Telegram update %s", update.update_id)
+            await handler.apologise(update)
+        return web.json_response({"ok": True})
+
+    return on_webhook
+
+
+async def on_healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def build_web_app(*, telegram: tuple[TelegramBot, str] | None = None) -> web.Application:
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_get("/healthz", on_healthz)
+    if telegram is not None:
+        app.router.add_post(TELEGRAM_PATH, telegram_webhook(*telegram))
+    return app
+
+
+async def serve_http(
+    host: str, port: int, *, telegram: tuple[TelegramBot, str] | None = None
+) -> web.AppRunner:
+    """Start the web server; the caller cleans the returned runner up."""
+    runner = web.AppRunner(build_web_app(telegram=telegram))
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner

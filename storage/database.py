@@ -1,0 +1,98 @@
+"""Engine and sessions, and schema upgrades with Alembic."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached; the message says which and what to check."""
+
+
+def create_engine(url: str) -> AsyncEngine:
+    """An async engine; SQLite gets foreign keys, WAL and a busy timeout."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """The session factory: one session and one transaction per handled event or job run."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def describe(url: str) -> str:
+    """The database URL without its password, for messages."""
+    scheme, _, rest = url.partition("://")
+    if "@" in rest:
+        credentials, _, host = rest.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection), revision)
+
+
+async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+    """Create or migrate the schema to `revision`."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade, revision)
+
+
+@asynccontextmanager
+async def reachable(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Turn low-level connection failures into `DatabaseUnavailable` with a clear message."""
+    try:
+        yield
+    except (OSError, OperationalError, DBAPIError) as error:
+        if (
+            isinstance(error, DBAPIError)
+            and not error.connection_invalidated
+            and not isinstance(error, OperationalError)
+        ):
+            raise
+        raise DatabaseUnavailable(
+            f"Cannot reach the database {describe(str(engine.url))}: {error.__class__.__name__}: "
+            f"{str(error).splitlines()[0] if str(error) else ''}. "
+            "Check MENTORBOT_DATABASE_URL and that the server is running."
+        ) from error

@@ -1,0 +1,116 @@
+"""A person's data rights: export everything stored about them, erase it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import audit
+from storage.models import (
+    Application,
+    ConversationState,
+    Delivery,
+    Identity,
+    Person,
+    SupportRequest,
+)
+
+
+async def open_request(session: AsyncSession, person_id: int, kind: str) -> SupportRequest | None:
+    """The person's unresolved support request of that kind, if any."""
+    result = await session.execute(
+        select(SupportRequest)
+        .where(
+            SupportRequest.person_id == person_id,
+            SupportRequest.kind == kind,
+            SupportRequest.resolved_at.is_(None),
+        )
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def export_person(session: AsyncSession, person: Person, now: datetime) -> dict[str, Any]:
+    """Everything stored about a person, as a JSON-ready document (`/mydata`)."""
+    identities = (
+        await session.execute(select(Identity).where(Identity.person_id == person.id))
+    ).scalars()
+    apps = (
+        await session.execute(
+            select(Application).where(Application.person_id == person.id).order_by(Application.id)
+        )
+    ).scalars()
+    requests = (
+        await session.execute(
+            select(SupportRequest)
+            .where(SupportRequest.person_id == person.id)
+            .order_by(SupportRequest.id)
+        )
+    ).scalars()
+    state = await session.get(ConversationState, person.id)
+    return {
+        "exported_at": now.isoformat(),
+        "person": {
+            "role": person.role,
+            "name": person.display_name,
+            "language": person.locale,
+            "registered_at": _iso(person.created_at),
+            "privacy_notice_accepted_at": _iso(person.consent_at),
+        },
+        "accounts": [{"channel": i.channel, "id": i.external_id} for i in identities],
+        "applications": [
+            {
+                "started_at": _iso(a.started_at),
+                "source": a.source,
+                "answers": a.answers,
+                "status": a.status,
+                "decision": a.decision,
+                "reasons": a.reasons,
+                "rules_version": a.rules_version,
+                "decided_at": _iso(a.decided_at),
+                "staff_note": a.review_note,
+            }
+            for a in apps
+        ],
+        "requests_to_staff": [
+            {"kind": r.kind, "message": r.message, "created_at": _iso(r.created_at)}
+            for r in requests
+        ],
+        "conversation": {"flow": state.flow, "step": state.step} if state else None,
+    }
+
+
+async def erase_person(session: AsyncSession, person: Person, now: datetime) -> None:
+    """Erase or anonymise everything about a person (`/delete`).
+
+    Applications keep only what anonymous statistics need (decision, reason codes, rules
+    version, region, dates) and lose their link to the person; everything else goes. The
+    person row stays as an empty tombstone (language only) so the audit log can refer to it.
+    """
+    person_id = person.id
+    await session.execute(
+        update(Application)
+        .where(Application.person_id == person_id)
+        .values(person_id=None, answers={}, source=None, review_note=None, reviewed_by=None)
+    )
+    await session.execute(delete(SupportRequest).where(SupportRequest.person_id == person_id))
+    await session.execute(delete(Delivery).where(Delivery.person_id == person_id))
+    await session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))
+    await session.execute(delete(Identity).where(Identity.person_id == person_id))
+    person.display_name = None
+    person.consent_at = None
+    person.consent_declined_at = None
+    person.unreachable_at = None
+    person.erased_at = now
+    await session.flush()
+    session.expire(person, ["identities"])
+    await audit.record(
+        session, actor=f"person:{person_id}", action="erasure", now=now, subject_person_id=person_id
+    )

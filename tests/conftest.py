@@ -1,0 +1,86 @@
+"""Shared fixtures: a fresh database per test, a fixed clock, the composed services."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.app import Services, build
+from bot.settings import Settings, load_settings
+from conversations.clock import FixedClock
+from storage.database import upgrade
+
+POSTGRES_URL = os.environ.get("MENTORBOT_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+# Monday 2 November 2026, 10:00 in Paris
+START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if POSTGRES_URL:
+        return
+    skip = pytest.mark.skip(reason="MENTORBOT_TEST_DATABASE_URL is not set")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: needs MENTORBOT_TEST_DATABASE_URL")
+
+
+async def reset_postgres(url: str) -> None:
+    """Empty the test database (every test starts from nothing)."""
+    engine = create_async_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(text("DROP SCHEMA public CASCADE"))
+        await connection.execute(text("CREATE SCHEMA public"))
+    await engine.dispose()
+
+
+async def database_url_for(backend: str, tmp_path: Path) -> str:
+    if backend == "postgresql":
+        assert POSTGRES_URL is not None
+        await reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> str:
+    """A file-based SQLite database (an in-memory one hangs with concurrent transactions)."""
+    return await database_url_for("sqlite", tmp_path)
+
+
+@pytest.fixture(params=BACKENDS)
+async def any_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """SQLite, then PostgreSQL when MENTORBOT_TEST_DATABASE_URL is set."""
+    return await database_url_for(request.param, tmp_path)
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    return load_settings(_env_file=None, MENTORBOT_DATABASE_URL=database_url, **overrides)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+@pytest.fixture
+async def services(settings: Settings, clock: FixedClock) -> AsyncIterator[Services]:
+    built = build(settings, clock)
+    await upgrade(built.db)
+    yield built
+    await built.close()
