@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any, TypeVar
@@ -282,4 +283,6 @@ def review_resolve(
 
 
 def main() -> None:
+    # python-telegram-bot 22: durations (RetryAfter.retry_after...) as timedelta, no warning
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     app()

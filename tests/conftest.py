@@ -16,6 +16,10 @@ from bot.settings import Settings, load_settings
 from conversations.clock import FixedClock
 from storage.database import upgrade
 
+# python-telegram-bot 22 warns when a duration is read as an int; opt in to timedelta values
+# (the behaviour the CLI sets too) so reading RetryAfter.retry_after does not fail tests.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 POSTGRES_URL = os.environ.get("MENTORBOT_TEST_DATABASE_URL")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 # Monday 2 November 2026, 10:00 in Paris

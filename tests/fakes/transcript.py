@@ -74,7 +74,7 @@ class Person:
             chat_id=self.user_id,
             language_code=self.language,
             display_name=self.name,
-            **fields,  # type: ignore[arg-type]
+            **fields,
         )
 
     async def says(self, text: str) -> Said:
