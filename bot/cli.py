@@ -53,6 +53,8 @@ def _configure_logging(settings: Settings) -> None:
     )
     # httpx logs every request (with the bot token in the URL) at INFO
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # alembic tells every start that it checked the schema; only problems are worth a line
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _run(work: Callable[[Services], Awaitable[T]], *, migrate: bool = True) -> T:
