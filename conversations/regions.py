@@ -68,3 +68,12 @@ REGION_ALIASES: dict[str, str] = {
     "provence alpes cote d'azur": "pac",
     "nouvelle aquitaine": "naq",
 }
+
+# Public holidays differ overseas (e.g. the abolition of slavery): `holidays` subdivisions.
+REGION_HOLIDAY_SUBDIVISIONS: dict[str, str] = {
+    "gua": "971",
+    "mtq": "972",
+    "guf": "973",
+    "reu": "974",
+    "myt": "976",
+}
