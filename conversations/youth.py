@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 
-from conversations import eligibility_flow
+from conversations import eligibility_flow, parsing
+from conversations.eligibility import Tristate
 from conversations.engine import LOCALES, Turn
 from conversations.messages import Attachment, Choice, Kind
 from storage import applications, audit, people, privacy
@@ -274,9 +275,6 @@ async def _on_confirmation(turn: Turn) -> None:
     if incoming.kind is Kind.CHOICE and incoming.choice in (f"{prefix}:yes", f"{prefix}:no"):
         answer = incoming.choice.removeprefix(f"{prefix}:")
     elif incoming.kind is Kind.TEXT:
-        from conversations import parsing
-        from conversations.eligibility import Tristate
-
         said = parsing.parse_tristate(incoming.text[:100])
         answer = {Tristate.YES: "yes", Tristate.NO: "no"}.get(said) if said else None
     if answer is None:
