@@ -120,3 +120,43 @@ class Renderer(Protocol):
     """Turns a `Reply` into text for a channel (implemented in `bot.i18n`)."""
 
     def render(self, reply: Reply, channel: Channel) -> Rendered: ...
+
+
+class FieldKind(StrEnum):
+    """What sort of answer a form field takes."""
+
+    SINGLE = "single"  # one of the options
+    MULTI = "multi"  # any of the options
+    TEXT = "text"  # free text (multi-line)
+    DATE = "date"
+    FLAG = "flag"  # a single checkbox
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One question of a form; `label_key` and the options' label keys are template keys."""
+
+    name: str
+    kind: FieldKind
+    label_key: str
+    options: tuple[Choice, ...] = ()
+    required: bool = True
+    max_length: int | None = None
+    initial: Any = None
+
+
+@dataclass(frozen=True)
+class Form:
+    """Several questions answered at once (a Slack modal); `metadata` holds ids, never data.
+
+    The answers come back as a mapping of field name to `str`, `list[str]`, `date`, `bool`
+    or None, and are validated by the flow that asked (errors are template keys per field).
+    """
+
+    name: str
+    title_key: str
+    submit_key: str
+    fields: tuple[FormField, ...]
+    locale: str = "fr"
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    intro: Reply | None = None
