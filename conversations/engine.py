@@ -7,6 +7,7 @@ routed to a command or to the current flow step, and everything is committed tog
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -101,6 +102,12 @@ class Engine:
     ) -> None:
         self._sessions = sessions
         self._clock = clock
+        # SQLite has one writer at a time and its lock waits sleep: in the single process
+        # it supports, queue transactions here instead (PostgreSQL needs no such thing).
+        bind = sessions.kw.get("bind")
+        self._serial: asyncio.Lock | None = (
+            asyncio.Lock() if bind is not None and bind.dialect.name == "sqlite" else None
+        )
         self._rules = rules
         self._config = config
 
@@ -110,6 +117,12 @@ class Engine:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message; returns what to say back (empty for a duplicate event)."""
+        if self._serial is None:
+            return await self._handle(incoming)
+        async with self._serial:
+            return await self._handle(incoming)
+
+    async def _handle(self, incoming: Incoming) -> list[Reply]:
         from conversations import youth
 
         now = self._clock.now()

@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -19,13 +20,10 @@ async def mark_processed(session: AsyncSession, channel: str, event_id: str, now
     An atomic insert, not "highest id seen": updates can arrive out of order. The record is
     part of the caller's transaction, so an event whose handling fails can be handled again.
     """
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedEvent(channel=channel, event_id=event_id, processed_at=now))
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    values = {"channel": channel, "event_id": event_id, "processed_at": now}
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    result = await session.execute(insert(ProcessedEvent).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def find_by_identity(session: AsyncSession, channel: str, external_id: str) -> Person | None:
