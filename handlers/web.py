@@ -34,7 +34,7 @@ def telegram_webhook(
         try:
             payload = json.loads(await request.read())
             update = Update.de_json(payload, handler.bot)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):  # not an Update object
             return web.json_response({"error": "bad update"}, status=400)
         try:
             await handler.handle(update)
