@@ -12,6 +12,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -23,6 +24,8 @@ DEFAULT_TEMPLATES_DIR = Path(__file__).parent / "templates"
 _PLACEHOLDERS = re.compile(r"^(<.*>|change[-_ ]?me|todo|xxx+|your[-_ ].*|\.\.\.)$", re.IGNORECASE)
 _TELEGRAM_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,20}$")
+_SLACK_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
 
 
 class SettingsError(Exception):
@@ -62,6 +65,17 @@ class Settings(BaseSettings):
         None, validation_alias=_env("TELEGRAM_WEBHOOK_SECRET")
     )
 
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    # set: Slack Socket Mode (no public URL; one process); unset: HTTP at /slack/events
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field("https://slack.com/api/", validation_alias=_env("SLACK_API_URL"))
+    slack_staff_channel: str | None = Field(None, validation_alias=_env("SLACK_STAFF_CHANNEL"))
+    # comma-separated Slack user ids (U...), or one user group id (S...)
+    slack_staff_users: str | None = Field(None, validation_alias=_env("SLACK_STAFF_USERS"))
+
     database_url: str = Field(
         "sqlite+aiosqlite:///mentorbot.db", validation_alias=_env("MENTORBOT_DATABASE_URL")
     )
@@ -87,7 +101,16 @@ class Settings(BaseSettings):
         365, ge=30, le=3650, validation_alias=_env("MENTORBOT_RETENTION_DAYS")
     )
 
-    @field_validator("telegram_bot_token", "telegram_webhook_secret", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_webhook_secret",
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "slack_staff_channel",
+        "slack_staff_users",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -121,6 +144,41 @@ class Settings(BaseSettings):
         if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
             raise ValueError(f"is not an http(s) URL: {value!r}")
         return value
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret")
+    @classmethod
+    def _check_slack_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value().strip()
+        if _PLACEHOLDERS.match(raw):
+            raise ValueError("is still a placeholder: paste the value from your Slack app's page")
+        prefix = _SLACK_PREFIXES.get(info.field_name or "")
+        if prefix is not None and not raw.startswith(prefix):
+            raise ValueError(f"must start with {prefix} (see README, Slack)")
+        return SecretStr(raw)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _check_slack_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+(/\S*)?$", value):
+            raise ValueError(f"is not an http(s) URL: {value!r}")
+        # slack-sdk silently drops a path prefix from a base URL without the final slash
+        if not value.endswith("/"):
+            raise ValueError(f"must end with / (e.g. https://slack.com/api/), got {value!r}")
+        return value
+
+    @field_validator("slack_staff_users")
+    @classmethod
+    def _check_staff_users(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        if not ids or not all(_SLACK_ID.match(i) for i in ids):
+            raise ValueError("must be Slack user ids (U...) separated by commas, or a group (S...)")
+        if any(i.startswith("S") for i in ids) and len(ids) > 1:
+            raise ValueError("give either one user group id (S...) or user ids (U...), not both")
+        return ",".join(ids)
 
     @field_validator("database_url")
     @classmethod
@@ -158,6 +216,31 @@ class Settings(BaseSettings):
             if self.telegram_webhook_url is None:
                 raise ValueError("TELEGRAM_WEBHOOK_URL is required when TELEGRAM_MODE=webhook")
         return self
+
+    @model_validator(mode="after")
+    def _check_slack(self) -> Settings:
+        if (
+            self.slack_bot_token is not None
+            and self.slack_app_token is None
+            and self.slack_signing_secret is None
+        ):
+            raise ValueError(
+                "SLACK_SIGNING_SECRET is required with SLACK_BOT_TOKEN "
+                "(or set SLACK_APP_TOKEN for Socket Mode)"
+            )
+        return self
+
+    @property
+    def staff_user_ids(self) -> frozenset[str]:
+        """Staff Slack user ids given directly (empty when a user group is configured)."""
+        ids = (self.slack_staff_users or "").split(",")
+        return frozenset(i for i in ids if i.startswith(("U", "W")))
+
+    @property
+    def staff_usergroup(self) -> str | None:
+        """The Slack user group whose members are staff, if one is configured."""
+        users = self.slack_staff_users or ""
+        return users if users.startswith("S") else None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -8,6 +8,8 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
 from sqlalchemy.exc import DBAPIError
 from telegram import Update
 
@@ -17,6 +19,7 @@ from storage.database import DatabaseUnavailable
 logger = logging.getLogger(__name__)
 
 TELEGRAM_PATH = "/telegram/webhook"
+SLACK_PATH = "/slack/events"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 
 
@@ -54,19 +57,38 @@ async def on_healthz(_request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def build_web_app(*, telegram: tuple[TelegramBot, str] | None = None) -> web.Application:
+def slack_events(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Slack's events, interactivity and slash commands: Bolt checks the signature (401
+    when it is wrong or older than 5 minutes) and answers within 3 seconds."""
+
+    async def on_slack(request: web.Request) -> web.Response:
+        response = await app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    return on_slack
+
+
+def build_web_app(
+    *, telegram: tuple[TelegramBot, str] | None = None, slack: AsyncApp | None = None
+) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_get("/healthz", on_healthz)
     if telegram is not None:
         app.router.add_post(TELEGRAM_PATH, telegram_webhook(*telegram))
+    if slack is not None:
+        app.router.add_post(SLACK_PATH, slack_events(slack))
     return app
 
 
 async def serve_http(
-    host: str, port: int, *, telegram: tuple[TelegramBot, str] | None = None
+    host: str,
+    port: int,
+    *,
+    telegram: tuple[TelegramBot, str] | None = None,
+    slack: AsyncApp | None = None,
 ) -> web.AppRunner:
     """Start the web server; the caller cleans the returned runner up."""
-    runner = web.AppRunner(build_web_app(telegram=telegram))
+    runner = web.AppRunner(build_web_app(telegram=telegram, slack=slack), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

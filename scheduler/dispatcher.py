@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.clock import Clock
-from conversations.messages import Reply, Sender, SendResult, SendStatus
+from conversations.messages import Choice, Reply, Sender, SendResult, SendStatus
 from storage import outbox
 from storage.models import Delivery, Identity, Person
 
@@ -72,13 +72,24 @@ class Dispatcher:
                     Identity.person_id == delivery.person_id, Identity.channel == delivery.channel
                 )
             )
-            if person is None or person.erased_at is not None or chat_id is None:
+            destination = _destination(delivery)
+            if destination is not None:
+                # a place, not a person (e.g. the staff channel)
+                reply = Reply(
+                    key=delivery.template,
+                    context=delivery.context,
+                    locale=str(delivery.context.get("locale") or "fr"),
+                    choices=_choices(delivery.context),
+                )
+                result = await self._senders[delivery.channel].send(destination, reply)
+            elif person is None or person.erased_at is not None or chat_id is None:
                 result = SendResult(SendStatus.UNDELIVERABLE, error="no reachable account")
             else:
                 reply = Reply(
                     key=delivery.template,
                     context={**delivery.context, "name": person.display_name},
                     locale=person.locale,
+                    choices=_choices(delivery.context),
                 )
                 result = await self._senders[delivery.channel].send(chat_id, reply)
             now = self._clock.now()
@@ -102,3 +113,21 @@ class Dispatcher:
                 outbox.mark_in_doubt(delivery, result.error or "in doubt")
                 report.in_doubt += 1
             await session.commit()
+
+
+def _destination(delivery: Delivery) -> str | None:
+    """Where a delivery without a person goes (`to` in its context), if anywhere."""
+    to = delivery.context.get("to")
+    return to if delivery.person_id is None and isinstance(to, str) and to else None
+
+
+def _choices(context: Mapping[str, object]) -> tuple[Choice, ...]:
+    """Buttons stored with a queued message: `choices` as [[label key, value], ...]."""
+    stored = context.get("choices")
+    if not isinstance(stored, list):
+        return ()
+    return tuple(
+        Choice(str(item[0]), str(item[1]))
+        for item in stored
+        if isinstance(item, list | tuple) and len(item) == 2
+    )

@@ -15,6 +15,7 @@ from bot.app import Services, build
 from bot.settings import Settings, load_settings
 from conversations.clock import FixedClock
 from storage.database import upgrade
+from tests.fakes.slack_api import FakeSlackApi
 
 # python-telegram-bot 22 warns when a duration is read as an int; opt in to timedelta values
 # (the behaviour the CLI sets too) so reading RetryAfter.retry_after does not fail tests.
@@ -88,3 +89,10 @@ async def services(settings: Settings, clock: FixedClock) -> AsyncIterator[Servi
     await upgrade(built.db)
     yield built
     await built.close()
+
+
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlackApi]:
+    """The stand-in Slack Web API on 127.0.0.1."""
+    async with FakeSlackApi(bot_token="xoxb-test") as api:
+        yield api
