@@ -506,6 +506,25 @@ async def test_a_send_refused_with_403_does_not_break_anything(
     assert "Question 3/8 — Habites-tu dans un quartier prioritaire" in said
 
 
+async def test_a_failed_reply_gets_an_apology_and_the_answer_is_kept(
+    telegram: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    youth = await at_birth_date(telegram)
+    telegram.api.fail_next("sendMessage", error_code=500, description="Internal Server Error")
+    with caplog.at_level(logging.ERROR, logger="handlers.telegram"):
+        said = await youth.says("01/01/2000")
+    assert (
+        said
+        == "Oups, un problème de mon côté. Tes réponses sont gardées : réessaie dans un instant."
+    )
+    assert [r.message for r in caplog.records if r.name == "handlers.telegram"] == [
+        "error while handling a Telegram update"
+    ]
+    assert (await the_application(telegram.services)).answers["birth_date"] == "2000-01-01"
+    said = await youth.command("status")
+    assert "Question 3/8 — Habites-tu dans un quartier prioritaire" in said
+
+
 async def test_group_chat_messages_are_ignored(telegram: RunningBot) -> None:
     updates = UpdateFactory()
     for update in (updates.command(USER, "start"), updates.text_message(USER, "bonjour")):
