@@ -5,7 +5,13 @@ Nothing here runs at import; each function builds what it is asked for.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import signal
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -15,6 +21,11 @@ from conversations.clock import Clock, SystemClock
 from conversations.eligibility import EligibilityRules, load_rules
 from conversations.engine import Engine, ProgrammeConfig
 from storage.database import create_engine, create_sessions
+
+logger = logging.getLogger(__name__)
+
+# how often the outbox is looked at while running
+DISPATCH_EVERY_SECONDS = 5.0
 
 
 @dataclass
@@ -63,3 +74,74 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
         renderer=renderer,
         engine=engine,
     )
+
+
+async def serve(services: Services, stop: asyncio.Event | None = None) -> None:
+    """Run every platform that has a token, in this event loop, until SIGINT/SIGTERM (or
+    `stop` is set): Telegram (long polling or webhook), Slack (HTTP at /slack/events or
+    Socket Mode), one web server for the webhook, Slack and /healthz, and the outbox.
+    """
+    from scheduler.dispatcher import Dispatcher
+
+    settings = services.settings
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    senders: dict[str, Any] = {}
+    async with AsyncExitStack() as stack:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(signum, stop.set)
+                stack.callback(loop.remove_signal_handler, signum)
+        telegram_webhook = None
+        if settings.telegram_bot_token is not None:
+            from handlers.telegram import running
+
+            handler, telegram_sender, secret = await stack.enter_async_context(running(services))
+            senders["telegram"] = telegram_sender
+            stack.push_async_callback(telegram_sender.close)
+            if secret is not None:
+                telegram_webhook = (handler, secret)
+            logger.info("Telegram started (%s)", settings.telegram_mode)
+        slack_http = None
+        if settings.slack_bot_token is not None:
+            from handlers.slack import build_slack
+
+            slack_bot, slack_sender = build_slack(services)
+            senders["slack"] = slack_sender
+            # last in, first out: the work Slack requests started ends before the rest stops
+            stack.push_async_callback(_drain, slack_bot.drain())
+            if settings.slack_app_token is not None:
+                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+                socket = AsyncSocketModeHandler(
+                    slack_bot.app, settings.slack_app_token.get_secret_value()
+                )
+                await socket.connect_async()
+                stack.push_async_callback(socket.close_async)
+                logger.info("Slack started (Socket Mode)")
+            else:
+                slack_http = slack_bot.app
+                logger.info("Slack started (HTTP, /slack/events)")
+        if telegram_webhook is not None or slack_http is not None:
+            from handlers.web import serve_http
+
+            runner = await serve_http(
+                settings.http_host, settings.http_port, telegram=telegram_webhook, slack=slack_http
+            )
+            stack.push_async_callback(runner.cleanup)
+            logger.info("Web server on %s:%s", settings.http_host, settings.http_port)
+        dispatcher = Dispatcher(services.sessions, senders, services.clock)
+        logger.info("Mentorbot is running; Ctrl+C to stop.")
+        while not stop.is_set():
+            try:
+                await dispatcher.run_once()
+            except Exception:
+                logger.exception("outbox dispatch failed; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=DISPATCH_EVERY_SECONDS)
+        logger.info("Stopping.")
+
+
+async def _drain(work: Any) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(work, timeout=10)

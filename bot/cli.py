@@ -30,7 +30,9 @@ review_app = typer.Typer(
     help="Staff review: applications to decide and requests to talk to a person.",
     invoke_without_command=True,
 )
+mentor_app = typer.Typer(help="Mentors (Slack).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(mentor_app, name="mentor")
 app.add_typer(review_app, name="review")
 
 console = Console()
@@ -89,26 +91,28 @@ def _asyncio_run(coroutine: Coroutine[Any, Any, T]) -> T:
 
 @app.command()
 def run() -> None:
-    """Start the bot on every platform that has a token (Telegram...).
+    """Start the bot on every platform that has a token (Telegram, Slack).
 
     With no platform token, starts a chat in this terminal instead.
     """
 
     async def work(services: Services) -> None:
-        if services.settings.telegram_bot_token is None:
+        settings = services.settings
+        if settings.telegram_bot_token is None and settings.slack_bot_token is None:
             if sys.stdin.isatty():
                 console.print(
-                    "[yellow]No TELEGRAM_BOT_TOKEN set: talking to the bot here, in the terminal "
-                    "(see README to connect Telegram). /quit to leave.[/yellow]"
+                    "[yellow]No TELEGRAM_BOT_TOKEN nor SLACK_BOT_TOKEN set: talking to the bot "
+                    "here, in the terminal (see README to connect Telegram and Slack). /quit to "
+                    "leave.[/yellow]"
                 )
                 await _chat(services, "console", None)
                 return
             errors.print(
-                "[red]No platform token set (TELEGRAM_BOT_TOKEN). Set one in .env, or try "
-                "`mentorbot chat` to talk to the bot in a terminal.[/red]"
+                "[red]No platform token set (TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN). Set one in "
+                ".env, or try `mentorbot chat` to talk to the bot in a terminal.[/red]"
             )
             raise typer.Exit(2)
-        from handlers.telegram import serve
+        from bot.app import serve
 
         await serve(services)
 
@@ -259,7 +263,137 @@ def _senders(services: Services) -> dict[str, Any]:
         from handlers.telegram import TelegramSender
 
         senders["telegram"] = TelegramSender.from_settings(services.settings, services.renderer)
+    if services.settings.slack_bot_token is not None:
+        from handlers.slack import build_slack
+
+        senders["slack"] = build_slack(services)[1]
     return senders
+
+
+async def _send_now(services: Services) -> None:
+    from scheduler.dispatcher import Dispatcher
+
+    senders = _senders(services)
+    if senders:
+        report = await Dispatcher(services.sessions, senders, services.clock).run_once()
+        console.print(f"Messages sent now: {report.sent}; queued for later: {report.retried}.")
+    else:
+        console.print("Messages will go out when the bot runs (`mentorbot run`).")
+
+
+@mentor_app.command("add")
+def mentor_add(
+    who: Annotated[str, typer.Argument(help="Slack user id (U...) or email known to Slack.")],
+    by: Annotated[str, typer.Option("--by", help="Your name, for the audit log.")],
+    name: Annotated[str | None, typer.Option(help="First name shown to the mentee.")] = None,
+    company: Annotated[str | None, typer.Option()] = None,
+    sector: Annotated[str | None, typer.Option()] = None,
+    region: Annotated[str | None, typer.Option(help="Region code, e.g. IDF.")] = None,
+    capacity: Annotated[int, typer.Option(help="Mentees at a time.")] = 1,
+    language: Annotated[str, typer.Option(help="fr or en")] = "fr",
+) -> None:
+    """Register a mentor (or update their profile); an email is looked up in Slack."""
+    from conversations import pairing
+
+    async def work(services: Services) -> None:
+        slack_id, email = who.strip(), None
+        if "@" in slack_id:
+            email, slack_id = slack_id, await _slack_id_for(services, slack_id)
+        details = pairing.MentorDetails(
+            slack_user_id=slack_id,
+            display_name=name,
+            email=email,
+            company=company,
+            sector=sector,
+            region=region,
+            capacity=capacity,
+            locale=language if language in ("fr", "en") else "fr",
+        )
+        try:
+            async with services.sessions() as session, session.begin():
+                person = await pairing.add_mentor(
+                    session, details, staff=by, now=services.clock.now()
+                )
+        except pairing.PairingError as error:
+            errors.print(f"[red]{error}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+        console.print(f"Mentor {person.id} ({slack_id}) registered, capacity {capacity}.")
+
+    _run(work)
+
+
+async def _slack_id_for(services: Services, email: str) -> str:
+    from slack_sdk.errors import SlackApiError
+
+    from handlers.slack import build_client
+
+    token = services.settings.slack_bot_token
+    if token is None:
+        errors.print("[red]Looking a mentor up by email needs SLACK_BOT_TOKEN.[/red]")
+        raise typer.Exit(2)
+    client = build_client(
+        token.get_secret_value(), services.settings.slack_api_url, retry_on_rate_limit=True
+    )
+    try:
+        response = await client.users_lookupByEmail(email=email)
+    except SlackApiError as error:
+        errors.print(f"[red]Slack does not know {email}: {error.response.get('error')}[/red]")
+        raise typer.Exit(1) from None
+    return str((response.get("user") or {}).get("id"))
+
+
+@app.command("pair")
+def pair_command(
+    youth: Annotated[int, typer.Argument(help="The youth's person id.")],
+    mentor: Annotated[str, typer.Argument(help="The mentor: person id, Slack id or email.")],
+    by: Annotated[str, typer.Option("--by", help="Your name, for the audit log.")],
+) -> None:
+    """Pair an eligible youth with a mentor who has room; both are told."""
+    from conversations import pairing
+
+    async def work(services: Services) -> None:
+        try:
+            async with services.sessions() as session, session.begin():
+                found = await pairing.find_mentor(session, mentor)
+                if found is None:
+                    raise pairing.PairingError(f"No mentor {mentor!r}.")
+                made = await pairing.pair(
+                    session,
+                    youth_id=youth,
+                    mentor_id=found.id,
+                    staff=by,
+                    now=services.clock.now(),
+                    config=services.config,
+                )
+        except pairing.PairingError as error:
+            errors.print(f"[red]{error}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+        console.print(f"Pairing {made.id} created: youth {youth} with mentor {found.id}.")
+        await _send_now(services)
+
+    _run(work)
+
+
+@app.command("checkin")
+def checkin_command(
+    pairing_id: Annotated[int, typer.Argument(help="The pairing id.")],
+) -> None:
+    """Send this month's check-in of a pairing now (once per month)."""
+    from conversations import checkin
+
+    async def work(services: Services) -> None:
+        try:
+            async with services.sessions() as session, session.begin():
+                made = await checkin.start_checkin(
+                    session, pairing_id=pairing_id, now=services.clock.now(), config=services.config
+                )
+        except checkin.CheckinError as error:
+            errors.print(f"[red]{error}[/red]", highlight=False)
+            raise typer.Exit(1) from None
+        console.print(f"Check-in {made.id} ({made.period}) queued for pairing {pairing_id}.")
+        await _send_now(services)
+
+    _run(work)
 
 
 @review_app.command("resolve")

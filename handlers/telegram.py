@@ -7,11 +7,10 @@ the webhook, and mapping Bot API errors to outbox outcomes.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import signal
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import (
@@ -302,12 +301,17 @@ class TelegramSender:
             self._ready = False
 
 
-async def serve(services: object) -> None:
-    """Run the Telegram bot (long polling or webhook) until SIGINT/SIGTERM."""
+@asynccontextmanager
+async def running(
+    services: object,
+) -> AsyncIterator[tuple[TelegramBot, TelegramSender, str | None]]:
+    """The Telegram bot started (long polling, or webhook registered) until the block ends.
+
+    Yields the update handler, the outbox sender and, in webhook mode, the secret the web
+    server must check (`handlers.web`).
+    """
     from bot.app import Services
     from bot.settings import TelegramMode
-    from handlers.web import serve_http
-    from scheduler.dispatcher import Dispatcher
 
     assert isinstance(services, Services)  # noqa: S101
     settings = services.settings
@@ -316,18 +320,11 @@ async def serve(services: object) -> None:
     application = build_application(token, settings.telegram_api_base_url)
     handler = TelegramBot(services.engine, TelegramOutput(application.bot, services.renderer))
     attach(application, handler)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, stop.set)
-
     sender = TelegramSender(application.bot, services.renderer)
-    dispatcher = Dispatcher(services.sessions, {"telegram": sender}, services.clock)
-
     async with application:
         await set_command_menu(application.bot, services.renderer)
         await application.start()
+        secret: str | None = None
         if settings.telegram_mode is TelegramMode.WEBHOOK:
             assert settings.telegram_webhook_secret is not None  # noqa: S101
             assert settings.telegram_webhook_url is not None  # noqa: S101
@@ -337,28 +334,24 @@ async def serve(services: object) -> None:
                 secret_token=secret,
                 allowed_updates=Update.ALL_TYPES,
             )
-            runner = await serve_http(
-                settings.http_host, settings.http_port, telegram=(handler, secret)
-            )
-            logger.info("Telegram webhook served on %s:%s", settings.http_host, settings.http_port)
         else:
-            runner = None
             assert application.updater is not None  # noqa: S101
             await application.updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
             )
-        logger.info("Mentorbot is running; Ctrl+C to stop.")
         try:
-            while not stop.is_set():
-                try:
-                    await dispatcher.run_once()
-                except Exception:
-                    logger.exception("outbox dispatch failed; trying again shortly")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=5)
+            yield handler, sender, secret
         finally:
-            if runner is not None:
-                await runner.cleanup()
-            elif application.updater is not None and application.updater.running:
+            if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
+
+
+async def serve(services: object) -> None:
+    """Run the bot on every platform that has a token until SIGINT/SIGTERM (see
+    `bot.app.serve`)."""
+    from bot.app import Services
+    from bot.app import serve as serve_all
+
+    assert isinstance(services, Services)  # noqa: S101
+    await serve_all(services)
