@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +25,7 @@ from storage.models import (
     PairingStatus,
     Person,
 )
+from tests.conftest import BACKENDS, database_url_for
 from tests.fakes.mentoring import make_mentor, make_pair
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -347,3 +349,9 @@ async def test_help_and_outcome_alert_staff_through_the_outbox(services: Service
     ]
     assert alerts[0].context["note"] == "Il ne répond plus"
     assert [(o.kind, o.contract, o.at_diploma_level) for o in outcomes] == [("job", "cdd", False)]
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """These flows run on SQLite, then on PostgreSQL when it is configured."""
+    return await database_url_for(request.param, tmp_path)

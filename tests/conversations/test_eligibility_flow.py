@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from bot.app import Services
 from storage.models import Application
 from storage.models import Person as PersonRow
+from tests.conftest import BACKENDS, database_url_for
 from tests.fakes.transcript import Person
 
 
@@ -423,3 +425,9 @@ async def test_human_request_is_stored_once(services: Services) -> None:
     async with services.sessions() as session:
         requests = await review.open_requests(session)
     assert [(r.kind, r.message) for r, _ in requests] == [("human", "J'ai un diplôme étranger")]
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """These journeys run on SQLite, then on PostgreSQL when it is configured."""
+    return await database_url_for(request.param, tmp_path)
