@@ -224,7 +224,6 @@ def review_decide(
 ) -> None:
     """Record a decision on an application; the youth is told on Telegram."""
     from conversations import review
-    from scheduler.dispatcher import Dispatcher
 
     normalised = verdict.strip().lower().replace("-", "_")
     if normalised not in {v.value for v in review.Verdict}:
@@ -247,12 +246,7 @@ def review_decide(
             errors.print(f"[red]{error}[/red]", highlight=False)
             raise typer.Exit(1) from None
         console.print(f"Application {application_id}: {normalised} recorded.")
-        senders = _senders(services)
-        if senders:
-            report = await Dispatcher(services.sessions, senders, services.clock).run_once()
-            console.print(f"Messages sent now: {report.sent}; queued for later: {report.retried}.")
-        else:
-            console.print("The youth will be told when the bot runs (`mentorbot run`).")
+        await _send_now(services)
 
     _run(work)
 
@@ -274,11 +268,17 @@ async def _send_now(services: Services) -> None:
     from scheduler.dispatcher import Dispatcher
 
     senders = _senders(services)
-    if senders:
-        report = await Dispatcher(services.sessions, senders, services.clock).run_once()
-        console.print(f"Messages sent now: {report.sent}; queued for later: {report.retried}.")
-    else:
+    if not senders:
         console.print("Messages will go out when the bot runs (`mentorbot run`).")
+        return
+    try:
+        report = await Dispatcher(services.sessions, senders, services.clock).run_once()
+    finally:
+        for sender in senders.values():
+            close = getattr(sender, "close", None)
+            if close is not None:
+                await close()
+    console.print(f"Messages sent now: {report.sent}; queued for later: {report.retried}.")
 
 
 @mentor_app.command("add")

@@ -204,11 +204,6 @@ async def _cli(api: FakeBotApi, settings: Settings, *args: str) -> str:
     return result.output
 
 
-# `mentorbot review decide` never shuts its TelegramSender's Bot down (bot/cli.py, owned by
-# another change): its HTTP connection is left open when asyncio.run ends. Collect it inside
-# this test so the ResourceWarning is attributed here, not to a later test. Remove the mark
-# once the CLI closes its senders.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_review_decided_by_staff_with_the_cli(
     telegram: RunningBot, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -259,7 +254,7 @@ async def test_review_decided_by_staff_with_the_cli(
     assert delivery.status == "sent"
     listing = await _cli(api, settings, "review")
     assert "Applications to review (0)" in listing
-    gc.collect()
+    gc.collect()  # a sender the CLI left open would warn here, failing the test
 
 
 async def test_declined_privacy_notice(telegram: RunningBot) -> None:
