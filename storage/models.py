@@ -132,8 +132,6 @@ class Application(Base):
     decided_at: Mapped[datetime | None]
     reviewed_by: Mapped[str | None] = mapped_column(String(100))
     review_note: Mapped[str | None] = mapped_column(Text)
-    # the youth's decision was told to them (review decisions go through the outbox)
-    notified_at: Mapped[datetime | None]
 
 
 class ConversationState(Base):

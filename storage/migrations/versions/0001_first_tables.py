@@ -71,7 +71,6 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reviewed_by", sa.String(length=100), nullable=True),
         sa.Column("review_note", sa.Text(), nullable=True),
-        sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["person_id"],
             ["person.id"],
