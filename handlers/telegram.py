@@ -7,10 +7,12 @@ the webhook, and mapping Bot API errors to outbox outcomes.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 from telegram import (
@@ -132,11 +134,30 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
 class TelegramOutput:
     """Renders replies and sends them to one chat."""
 
-    def __init__(self, bot: Bot, renderer: Renderer) -> None:
+    # a 429 on an answer: wait this long at most, then give up (the answers are saved)
+    MAX_WAIT = 5.0
+
+    def __init__(
+        self,
+        bot: Bot,
+        renderer: Renderer,
+        *,
+        wait_on_429: bool = True,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.bot = bot
         self.renderer = renderer
+        self._sleep = sleep
+        # answers wait out a short 429; the outbox has its own pacing and retries
+        self.wait_on_429 = wait_on_429
 
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+    def _messages(
+        self, replies: Sequence[Reply]
+    ) -> list[tuple[str, InlineKeyboardMarkup | None, Reply]]:
+        """One message per reply, except that a reply with no buttons and no file is joined
+        to the next one: fewer messages for the person, fewer against Telegram's limits."""
+        messages: list[tuple[str, InlineKeyboardMarkup | None, Reply]] = []
+        pending: list[str] = []
         for reply in replies:
             rendered = self.renderer.render(reply, Channel.TELEGRAM)
             markup = (
@@ -149,11 +170,26 @@ class TelegramOutput:
                 if rendered.buttons
                 else None
             )
-            parts = split_text(rendered.text)
+            text = "\n\n".join([*pending, rendered.text])
+            if markup is None and reply.attachment is None and reply is not replies[-1]:
+                pending = [text] if len(text) < MAX_MESSAGE // 2 else []
+                if not pending:
+                    messages.append((text, None, reply))
+                continue
+            pending = []
+            messages.append((text, markup, reply))
+        return messages
+
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+        for text, markup, reply in self._messages(replies):
+            parts = split_text(text)
             if reply.attachment is not None:
                 for part in parts[:-1]:
-                    await self.bot.send_message(chat_id, part, parse_mode=ParseMode.HTML)
-                await self.bot.send_document(
+                    await self._call(
+                        self.bot.send_message, chat_id, part, parse_mode=ParseMode.HTML
+                    )
+                await self._call(
+                    self.bot.send_document,
                     chat_id,
                     InputFile(reply.attachment.content, filename=reply.attachment.filename),
                     caption=parts[-1][:1024],
@@ -163,9 +199,34 @@ class TelegramOutput:
                 continue
             for index, part in enumerate(parts):
                 last = index == len(parts) - 1
-                await self.bot.send_message(
-                    chat_id, part, parse_mode=ParseMode.HTML, reply_markup=markup if last else None
+                await self._call(
+                    self.bot.send_message,
+                    chat_id,
+                    part,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup if last else None,
                 )
+
+    async def _call(
+        self, method: Callable[..., Awaitable[object]], *args: Any, **kwargs: Any
+    ) -> None:
+        """Send; after a short 429 (a fast typist hits the per-chat limit) wait and send once
+        more, so the person is not left without the next question."""
+        try:
+            await method(*args, **kwargs)
+        except RetryAfter as error:
+            wait = _seconds(error.retry_after)
+            if not self.wait_on_429 or wait > self.MAX_WAIT:
+                raise
+            await self._sleep(wait)
+            await method(*args, **kwargs)
+
+
+def _seconds(value: object) -> float:
+    """`retry_after` is an int, or a timedelta with PTB_TIMEDELTA set."""
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    return float(value)  # type: ignore[arg-type]
 
 
 class TelegramBot:
@@ -258,7 +319,7 @@ class TelegramSender:
 
     def __init__(self, bot: Bot, renderer: Renderer) -> None:
         self._bot = bot
-        self._output = TelegramOutput(bot, renderer)
+        self._output = TelegramOutput(bot, renderer, wait_on_429=False)
         self._ready = False
 
     @classmethod
@@ -282,8 +343,7 @@ class TelegramSender:
         except Forbidden as error:
             return SendResult(SendStatus.UNDELIVERABLE, error=f"Forbidden: {error.message}")
         except RetryAfter as error:
-            wait = error.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
+            seconds = _seconds(error.retry_after)
             return SendResult(SendStatus.RETRY, retry_after=seconds, error=str(error))
         except BadRequest as error:
             if "chat not found" in error.message.lower():

@@ -413,7 +413,7 @@ async def test_names_with_markup_are_shown_literally(telegram: RunningBot, name:
     await youth.command("start")
     said = await youth.presses("J'accepte")
     assert f"Merci {name} !" in said
-    sent = telegram.api.calls("sendMessage")[-2]
+    sent = telegram.api.calls("sendMessage")[-1]
     assert f"Merci {html.escape(name, quote=False)} !" in sent.params["text"]
     assert all(call.ok for call in telegram.api.requests)
     assert (await the_person(telegram.services)).display_name == name
@@ -547,3 +547,23 @@ async def test_command_menu_in_french_and_english(telegram: RunningBot) -> None:
     assert descriptions["start"] == "Commencer ou reprendre"
     assert descriptions["delete"] == "Tout effacer"
     assert {c.command: c.description for c in english}["start"] == "Start or carry on"
+
+
+async def test_a_fast_typist_hitting_the_chat_limit_still_gets_the_question(
+    telegram: RunningBot,
+) -> None:
+    youth = Youth(telegram)
+    await youth.command("start")
+    await youth.presses("J'accepte")
+    await youth.presses("Bac+5")
+    waited: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waited.append(seconds)
+
+    telegram.handler.output._sleep = sleep
+    telegram.api.fail_next("sendMessage", error_code=429, retry_after=2)
+    said = await youth.says("14/07/2001")
+    assert "quartier prioritaire" in said
+    assert [call.status for call in telegram.api.calls("sendMessage")[-2:]] == [429, 200]
+    assert waited == [2.0]
