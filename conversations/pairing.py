@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import checkin as checkins
 from conversations.engine import ProgrammeConfig
+from conversations.mentoring import STAFF_DESTINATION
 from conversations.messages import Channel
-from storage import applications, audit, outbox, people
+from storage import applications, audit, mentoring, outbox, people
 from storage.models import (
     ApplicationStatus,
     CloseReason,
@@ -287,5 +288,48 @@ async def _announce(
             channel=Channel.TELEGRAM,
             template="pairing.youth_paired",
             context={"mentor": mentor.display_name or ""},
+            now=now,
+        )
+
+
+async def youth_leaves(
+    session: AsyncSession, *, youth_id: int, now: datetime, config: ProgrammeConfig
+) -> None:
+    """The youth erased their data: close their open pairings (reason: gave up) and tell
+    each mentor and the staff channel, without naming the youth."""
+    open_pairings = (
+        await session.scalars(
+            select(Pairing).where(Pairing.youth_id == youth_id, Pairing.status.in_(OPEN_STATUSES))
+        )
+    ).all()
+    for pairing in open_pairings:
+        change_status(
+            pairing, PairingStatus.CLOSED, now=now, config=config, reason=CloseReason.GAVE_UP
+        )
+        await audit.record(
+            session,
+            actor=f"person:{youth_id}",
+            action="pairing_closed",
+            now=now,
+            subject_person_id=youth_id,
+            detail={"pairing": pairing.id, "reason": "youth_erased_data"},
+        )
+        await outbox.enqueue(
+            session,
+            key=f"pairing:{pairing.id}:youth_left",
+            person_id=pairing.mentor_id,
+            channel=Channel.SLACK,
+            template="mentor.youth_left",
+            context={"pairing": pairing.id},
+            now=now,
+        )
+        await mentoring.enqueue_to(
+            session,
+            key=f"alert:pairing:{pairing.id}:youth_left",
+            destination=STAFF_DESTINATION,
+            channel=Channel.SLACK,
+            template="staff.youth_left",
+            locale=config.default_locale,
+            context={"pairing": pairing.id},
             now=now,
         )

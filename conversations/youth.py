@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 
-from conversations import eligibility_flow, parsing
+from conversations import eligibility_flow, pairing, parsing
 from conversations.eligibility import Tristate
 from conversations.engine import LOCALES, Turn
 from conversations.messages import Attachment, Choice, Kind
@@ -287,6 +287,9 @@ async def _on_confirmation(turn: Turn) -> None:
         await _back_to_previous(turn)
         return
     if step is AccountStep.CONFIRM_DELETE:
+        await pairing.youth_leaves(
+            turn.session, youth_id=turn.person.id, now=turn.now, config=turn.config
+        )
         await privacy.erase_person(turn.session, turn.person, turn.now)
         turn.state = None
         turn.say("account.deleted")  # the erased person keeps only their language

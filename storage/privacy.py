@@ -11,9 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.models import (
     Application,
+    Checkin,
     ConversationState,
     Delivery,
     Identity,
+    Interaction,
+    Pairing,
     Person,
     SupportRequest,
 )
@@ -95,6 +98,24 @@ async def erase_person(session: AsyncSession, person: Person, now: datetime) -> 
     person row stays as an empty tombstone (language only) so the audit log can refer to it.
     """
     person_id = person.id
+    pairing_ids = list(
+        (await session.scalars(select(Pairing.id).where(Pairing.youth_id == person_id))).all()
+    )
+    if pairing_ids:
+        # what mentors wrote about the youth goes; the facts (dates, kinds) stay for figures
+        await session.execute(
+            update(Interaction).where(Interaction.pairing_id.in_(pairing_ids)).values(note=None)
+        )
+        await session.execute(
+            update(Checkin).where(Checkin.pairing_id.in_(pairing_ids)).values(note=None)
+        )
+        # messages about these pairs (to the mentor, to staff) carried the youth's name,
+        # field and the mentor's notes
+        about = await session.scalars(
+            select(Delivery).where(Delivery.context["pairing"].as_integer().in_(pairing_ids))
+        )
+        for delivery in about:
+            delivery.context = {**delivery.context, "mentee": "", "field": "", "note": None}
     await session.execute(
         update(Application)
         .where(Application.person_id == person_id)
