@@ -278,7 +278,10 @@ async def _send_now(services: Services) -> None:
             close = getattr(sender, "close", None)
             if close is not None:
                 await close()
-    console.print(f"Messages sent now: {report.sent}; queued for later: {report.retried}.")
+    console.print(
+        f"Messages sent now: {report.sent}; queued for later: {report.retried + report.postponed}"
+        " (outside sending hours, or retried)."
+    )
 
 
 @mentor_app.command("add")
@@ -394,6 +397,12 @@ def checkin_command(
         await _send_now(services)
 
     _run(work)
+
+
+@app.command("send")
+def send_due() -> None:
+    """Send the proactive messages that are due now (the running bot does this by itself)."""
+    _run(_send_now)
 
 
 @review_app.command("resolve")

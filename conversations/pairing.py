@@ -31,6 +31,7 @@ from storage.models import (
     Pairing,
     PairingStatus,
     Person,
+    Priority,
     Role,
 )
 
@@ -276,6 +277,7 @@ async def _announce(
             "choices": [["choice.mentor.first_meeting", f"fm:{pairing.id}"]],
         },
         now=now,
+        priority=Priority.URGENT,
     )
     youth_identity = await session.scalar(
         select(Identity).where(Identity.person_id == youth.id, Identity.channel == Channel.TELEGRAM)
@@ -289,6 +291,7 @@ async def _announce(
             template="pairing.youth_paired",
             context={"mentor": mentor.display_name or ""},
             now=now,
+            priority=Priority.URGENT,
         )
 
 

@@ -20,6 +20,7 @@ from storage.models import (
     ApplicationStatus,
     Identity,
     Person,
+    Priority,
     SupportRequest,
 )
 
@@ -131,6 +132,8 @@ async def decide(
             template=f"review.decided_{verdict.value}",
             context={"note": cleaned_note, "pairing_delay_weeks": config.pairing_delay_weeks},
             now=now,
+            # the answer to the youth's own application: not held back by the daily budget
+            priority=Priority.URGENT,
         )
     return application
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Delivery, DeliveryStatus
+from storage import outbox
+from storage.models import Delivery, Priority
 
 
 async def enqueue_to(
@@ -21,26 +21,17 @@ async def enqueue_to(
     context: dict[str, Any],
     locale: str,
     now: datetime,
+    priority: Priority = Priority.URGENT,
 ) -> Delivery | None:
-    """Queue a message for a destination that is not a person (e.g. the staff channel).
-
-    Like `outbox.enqueue`, once per key; the destination and locale travel in the context
-    (`to`, `locale`), where the dispatcher reads them.
-    """
-    existing = await session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key))
-    if existing is not None:
-        return None
-    delivery = Delivery(
-        idempotency_key=key,
-        person_id=None,
+    """Queue a message for a destination that is not a person (e.g. the staff channel),
+    once per key; the locale travels in the context, where the dispatcher reads it."""
+    return await outbox.enqueue(
+        session,
+        key=key,
+        destination=destination,
         channel=channel,
         template=template,
-        context={**context, "to": destination, "locale": locale},
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
+        context={**context, "locale": locale},
+        now=now,
+        priority=priority,
     )
-    session.add(delivery)
-    await session.flush()
-    return delivery

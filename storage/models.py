@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -81,6 +81,10 @@ class Person(Base):
     # the bot could not reach them (blocked the bot); staff can see it
     unreachable_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # region code (see conversations.regions): time zone and public holidays for nudges
+    region: Mapped[str | None] = mapped_column(String(32))
+    # the local day the last budgeted proactive message went out (one a day at most)
+    last_proactive_on: Mapped[date | None] = mapped_column(Date)
 
     identities: Mapped[list[Identity]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
@@ -188,6 +192,14 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+class Priority(IntEnum):
+    """Which proactive messages go first; only URGENT ones skip the one-a-day budget."""
+
+    URGENT = 0  # staff alerts, answers to a person's own request (a review decision...)
+    NORMAL = 1  # check-ins, reminders, introductions
+    LOW = 2  # pulses, broadcasts
+
+
 class DeliveryStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
@@ -208,6 +220,9 @@ class Delivery(Base):
     person_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True
     )
+    # a place rather than a person (e.g. "staff": the staff channel); then person_id is null
+    destination: Mapped[str | None] = mapped_column(String(64))
+    priority: Mapped[int] = mapped_column(default=Priority.NORMAL)
     channel: Mapped[str] = mapped_column(String(16))
     template: Mapped[str] = mapped_column(String(100))
     context: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -217,6 +232,10 @@ class Delivery(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
+    # a dispatcher holds the row until then (another may take it after a crash)
+    claimed_until: Mapped[datetime | None]
+    # when the send call started: a row still `sending` long after that is in doubt
+    sending_at: Mapped[datetime | None]
 
 
 # --------------------------------------------------------------------------- mentoring
@@ -286,6 +305,17 @@ class Pairing(Base):
     paused_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
     created_by: Mapped[str | None] = mapped_column(String(100))
+    # --- the scheduler's due dates (indexed: a tick reads only what is due)
+    # first meeting not logged: 0 nothing sent, 1 mentor reminded, 2 both, 3 staff alerted
+    first_meeting_stage: Mapped[int] = mapped_column(default=0)
+    first_meeting_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # no contact logged by either side for the silence period: staff alerted once
+    at_risk_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # the youth's monthly pulse on Telegram
+    next_pulse_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # monthly rounds left unanswered in a row, per side; after a few, ask instead of nudging
+    mentor_silent_rounds: Mapped[int] = mapped_column(default=0)
+    youth_silent_rounds: Mapped[int] = mapped_column(default=0)
 
 
 class CheckinAnswer(StrEnum):
@@ -317,6 +347,10 @@ class Checkin(Base):
     needs_staff: Mapped[bool] = mapped_column(default=False)
     # "not yet": ask again on this date (the scheduler's reminder tick reads it)
     remind_at: Mapped[datetime | None] = mapped_column(index=True)
+    # the one automatic reminder went out (never a second one)
+    reminded_at: Mapped[datetime | None]
+    # still unanswered then: staff alerted instead of a third message
+    escalate_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Interaction(Base):

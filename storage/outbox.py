@@ -2,6 +2,12 @@
 
 A row is written in the same transaction as the change that caused it, under a unique
 idempotency key, so a message is never lost and never queued twice.
+
+Life of a row: `pending` -> claimed by one dispatcher for a short lease (`claimed_until`)
+-> `sending` just before the platform call -> `sent`, `failed` (retried at
+`next_attempt_at`), `undeliverable`, or `in_doubt` (the call may or may not have reached the
+person: reported, never resent blindly). A dispatcher that dies leaves its claimed rows to
+be taken again when the lease ends, and its `sending` rows to be marked in doubt.
 """
 
 from __future__ import annotations
@@ -10,30 +16,41 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Delivery, DeliveryStatus
+from storage.models import Delivery, DeliveryStatus, Priority
+
+# a send call never takes this long: a row `sending` for longer is in doubt
+SENDING_TIMEOUT = timedelta(minutes=5)
+STAFF = "staff"
 
 
 async def enqueue(
     session: AsyncSession,
     *,
     key: str,
-    person_id: int,
     channel: str,
     template: str,
     context: dict[str, Any],
     now: datetime,
+    person_id: int | None = None,
+    destination: str | None = None,
+    priority: Priority = Priority.NORMAL,
     not_before: datetime | None = None,
 ) -> Delivery | None:
-    """Queue a message once per key; returns None if that key was already queued."""
+    """Queue a message once per key, to a person or to a place (`destination`, e.g. the
+    staff channel); returns None if that key was already queued."""
+    if (person_id is None) == (destination is None):
+        raise ValueError("a delivery goes to a person or to a destination, not both")
     existing = await session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key))
     if existing is not None:
         return None
     delivery = Delivery(
         idempotency_key=key,
         person_id=person_id,
+        destination=destination,
+        priority=int(priority),
         channel=channel,
         template=template,
         context=context,
@@ -47,20 +64,31 @@ async def enqueue(
     return delivery
 
 
-async def claim_due(
-    session: AsyncSession, now: datetime, *, limit: int = 100, channel: str | None = None
-) -> Sequence[Delivery]:
-    """Mark up to `limit` due rows as `sending` and return them.
+def _claimable(now: datetime) -> Any:
+    return and_(
+        Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+        Delivery.next_attempt_at <= now,
+        or_(Delivery.claimed_until.is_(None), Delivery.claimed_until <= now),
+    )
 
-    On PostgreSQL rows locked by another dispatcher are skipped (FOR UPDATE SKIP LOCKED).
+
+async def claim_due(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    limit: int = 100,
+    channel: str | None = None,
+    lease: timedelta = timedelta(minutes=2),
+) -> Sequence[Delivery]:
+    """Take up to `limit` due rows for `lease`, most urgent first.
+
+    On PostgreSQL rows another dispatcher is claiming are skipped (FOR UPDATE SKIP LOCKED);
+    the lease then keeps them out of every other claim until this one is done.
     """
     query = (
         select(Delivery)
-        .where(
-            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
-            Delivery.next_attempt_at <= now,
-        )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .where(_claimable(now))
+        .order_by(Delivery.priority, Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -68,35 +96,71 @@ async def claim_due(
         query = query.where(Delivery.channel == channel)
     rows = (await session.execute(query)).scalars().all()
     for row in rows:
-        row.status = DeliveryStatus.SENDING
-        row.attempts += 1
+        row.claimed_until = now + lease
     await session.flush()
     return rows
 
 
+def mark_sending(delivery: Delivery, now: datetime) -> None:
+    """Just before the platform call: from here a crash leaves the row in doubt."""
+    delivery.status, delivery.sending_at = DeliveryStatus.SENDING, now
+    delivery.attempts += 1
+
+
+def postpone(delivery: Delivery, until: datetime) -> None:
+    """Not now (quiet hours, daily budget, a pause): back to pending, no attempt counted."""
+    delivery.status, delivery.next_attempt_at, delivery.claimed_until = (
+        DeliveryStatus.PENDING,
+        until,
+        None,
+    )
+
+
 def mark_sent(delivery: Delivery, now: datetime) -> None:
     delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, None
+    delivery.claimed_until = None
 
 
 def mark_failed(delivery: Delivery, now: datetime, error: str, retry_in: timedelta) -> None:
     delivery.status = DeliveryStatus.FAILED
     delivery.last_error = error[:2000]
     delivery.next_attempt_at = now + retry_in
+    delivery.claimed_until = None
 
 
 def mark_undeliverable(delivery: Delivery, error: str) -> None:
     delivery.status, delivery.last_error = DeliveryStatus.UNDELIVERABLE, error[:2000]
+    delivery.claimed_until = None
 
 
 def mark_in_doubt(delivery: Delivery, error: str) -> None:
     delivery.status, delivery.last_error = DeliveryStatus.IN_DOUBT, error[:2000]
+    delivery.claimed_until = None
 
 
-async def release_stuck(session: AsyncSession) -> int:
-    """Rows left `sending` by a crash may or may not have been sent: mark them in doubt."""
+async def release_stuck(session: AsyncSession, now: datetime) -> int:
+    """Rows left `sending` by a dispatcher that died may or may not have been sent: mark
+    them in doubt (for staff to check) rather than resend them."""
     result = await session.execute(
         update(Delivery)
-        .where(Delivery.status == DeliveryStatus.SENDING)
-        .values(status=DeliveryStatus.IN_DOUBT, last_error="dispatcher stopped while sending")
+        .where(
+            Delivery.status == DeliveryStatus.SENDING,
+            or_(Delivery.sending_at.is_(None), Delivery.sending_at <= now - SENDING_TIMEOUT),
+        )
+        .values(
+            status=DeliveryStatus.IN_DOUBT,
+            claimed_until=None,
+            last_error="the dispatcher stopped while sending: it may or may not have arrived",
+        )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def counts(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """How many rows in each status, and how many are due now (for `mentorbot status`)."""
+    rows = await session.execute(select(Delivery.status, func.count()).group_by(Delivery.status))
+    result: dict[str, int] = {str(status): 0 for status in DeliveryStatus}
+    result.update({str(status): int(count) for status, count in rows.all()})
+    due = await session.scalar(select(func.count()).select_from(Delivery).where(_claimable(now)))
+    result["due"] = int(due or 0)
+    return result

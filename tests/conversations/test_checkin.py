@@ -343,7 +343,7 @@ async def test_help_and_outcome_alert_staff_through_the_outbox(services: Service
             await session.scalars(select(Delivery).where(Delivery.template == "staff.alert"))
         ).all()
         outcomes = (await session.scalars(select(Outcome))).all()
-    assert [(a.person_id, a.context["to"], a.context["kind"]) for a in alerts] == [
+    assert [(a.person_id, a.destination, a.context["kind"]) for a in alerts] == [
         (None, "staff", "help"),
         (None, "staff", "outcome_job"),
     ]

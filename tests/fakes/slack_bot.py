@@ -91,4 +91,3 @@ class SlackHarness:
     def home_text(self, user_id: str) -> str:
         view = self.api.published_home(user_id) or {}
         return json.dumps(view.get("blocks", []), ensure_ascii=False)
-

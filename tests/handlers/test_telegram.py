@@ -19,6 +19,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 from telegram.error import Forbidden
 from typer.testing import CliRunner
@@ -221,18 +222,29 @@ async def test_review_decided_by_staff_with_the_cli(
     assert "qpv_unknown, social_unknown" in line
     assert "ines@" not in listing  # e-mails stay out of the staff listing
 
-    output = await _cli(
-        api,
-        settings,
-        "review",
-        "decide",
-        str(application.id),
-        "eligible",
-        "--by",
-        "Camille",
-        "--note",
-        "Adresse vérifiée : QPV <Les Tilleuls>",
-    )
+    # a Sunday night: the decision waits for the sending hours
+    sunday_night = dtm.datetime(2026, 11, 22, 23, 0, tzinfo=dtm.UTC)
+    with time_machine.travel(sunday_night, tick=False):
+        output = await _cli(
+            api,
+            settings,
+            "review",
+            "decide",
+            str(application.id),
+            "eligible",
+            "--by",
+            "Camille",
+            "--note",
+            "Adresse vérifiée : QPV <Les Tilleuls>",
+        )
+    assert "Messages sent now: 0; queued for later: 1" in output
+    assert youth.new_texts() == []
+    async with services.sessions() as session:
+        waiting = (await session.execute(select(Delivery))).scalar_one()
+    assert waiting.next_attempt_at == dtm.datetime(2026, 11, 23, 8, 0, tzinfo=dtm.UTC)
+    # Monday 9:00 in Paris: the bot's dispatcher (here, the CLI's) sends it
+    with time_machine.travel(dtm.datetime(2026, 11, 23, 8, 0, 1, tzinfo=dtm.UTC), tick=False):
+        output = await _cli(api, settings, "send")
     assert "Messages sent now: 1" in output
     said = "\n".join(youth.new_texts())
     assert "Bonne nouvelle Inès : l'équipe a examiné ton dossier, tu es éligible" in said
