@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,9 @@ from bot.settings import Settings
 from conversations.clock import Clock, SystemClock
 from conversations.eligibility import EligibilityRules, load_rules
 from conversations.engine import Engine, ProgrammeConfig
+from conversations.messages import Sender
+from scheduler.dispatcher import Dispatcher, DispatchPolicy
+from scheduler.pacing import Pacer
 from storage.database import create_engine, create_sessions
 
 logger = logging.getLogger(__name__)
@@ -52,6 +56,30 @@ def programme_config(settings: Settings) -> ProgrammeConfig:
         review_delay_days=settings.review_delay_days,
         pairing_delay_weeks=settings.pairing_delay_weeks,
         retention_days=settings.retention_days,
+        nudges=settings.nudges,
+    )
+
+
+def dispatcher(services: Services, senders: Mapping[str, Sender]) -> Dispatcher:
+    """The outbox dispatcher with the settings' sending hours, budget and pacing."""
+    settings = services.settings
+    pacers = {
+        "telegram": Pacer(
+            settings.telegram_messages_per_second, settings.telegram_chat_messages_per_second
+        ),
+        "slack": Pacer(
+            settings.slack_messages_per_second, settings.slack_channel_messages_per_second
+        ),
+    }
+    policy = DispatchPolicy(
+        window=settings.window, zone=settings.zone, daily_budget=settings.daily_budget
+    )
+    return Dispatcher(
+        services.sessions,
+        senders,
+        services.clock,
+        policy=policy,
+        pacers={channel: pacers[channel] for channel in senders if channel in pacers},
     )
 
 
@@ -81,8 +109,6 @@ async def serve(services: Services, stop: asyncio.Event | None = None) -> None:
     `stop` is set): Telegram (long polling or webhook), Slack (HTTP at /slack/events or
     Socket Mode), one web server for the webhook, Slack and /healthz, and the outbox.
     """
-    from scheduler.dispatcher import Dispatcher
-
     settings = services.settings
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -130,11 +156,11 @@ async def serve(services: Services, stop: asyncio.Event | None = None) -> None:
             )
             stack.push_async_callback(runner.cleanup)
             logger.info("Web server on %s:%s", settings.http_host, settings.http_port)
-        dispatcher = Dispatcher(services.sessions, senders, services.clock)
+        outbox = dispatcher(services, senders)
         logger.info("Mentorbot is running; Ctrl+C to stop.")
         while not stop.is_set():
             try:
-                await dispatcher.run_once()
+                await outbox.run_once()
             except Exception:
                 logger.exception("outbox dispatch failed; trying again shortly")
             with contextlib.suppress(TimeoutError):

@@ -7,14 +7,16 @@ import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import time
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.app import Services, build
+from bot.app import Services, build, dispatcher
 from bot.settings import Settings, SettingsError, load_settings
+from conversations.calendar import SendingWindow
 from conversations.eligibility import RulesError
 from storage.database import DatabaseUnavailable, describe, reachable, upgrade
 
@@ -121,7 +123,7 @@ def run() -> None:
 
 async def _chat(services: Services, user: str, language: str | None) -> None:
     from handlers.console import ConsoleSender, chat
-    from scheduler.dispatcher import Dispatcher
+    from scheduler.dispatcher import Dispatcher, DispatchPolicy
 
     def write(text: str) -> None:
         console.print(text, highlight=False, markup=False)
@@ -132,8 +134,18 @@ async def _chat(services: Services, user: str, language: str | None) -> None:
         except EOFError:
             return None
 
+    # the terminal is a demo: messages show at once, whatever the hour
+    always = SendingWindow(
+        opens=time(0, 0),
+        closes=time(23, 59, 59),
+        weekdays=frozenset(range(7)),
+        skip_public_holidays=False,
+    )
     dispatcher = Dispatcher(
-        services.sessions, {"console": ConsoleSender(services.renderer, write)}, services.clock
+        services.sessions,
+        {"console": ConsoleSender(services.renderer, write)},
+        services.clock,
+        policy=DispatchPolicy(window=always, zone=services.settings.zone, daily_budget=False),
     )
     await chat(
         services.engine,
@@ -265,14 +277,12 @@ def _senders(services: Services) -> dict[str, Any]:
 
 
 async def _send_now(services: Services) -> None:
-    from scheduler.dispatcher import Dispatcher
-
     senders = _senders(services)
     if not senders:
         console.print("Messages will go out when the bot runs (`mentorbot run`).")
         return
     try:
-        report = await Dispatcher(services.sessions, senders, services.clock).run_once()
+        report = await dispatcher(services, senders).run_until_empty()
     finally:
         for sender in senders.values():
             close = getattr(sender, "close", None)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from conversations.clock import Clock
 from conversations.eligibility import EligibilityRules
 from conversations.messages import Attachment, Choice, Incoming, Kind, Reply
+from conversations.policy import NudgePolicy
 from storage import people
 from storage.models import ConversationState, Person, Role
 
@@ -37,6 +38,7 @@ class ProgrammeConfig:
     review_delay_days: int = 5
     pairing_delay_weeks: int = 3
     retention_days: int = 365
+    nudges: NudgePolicy = field(default_factory=NudgePolicy)
 
 
 @dataclass
