@@ -445,6 +445,9 @@ async def _finish(turn: Turn, application: Application, decision: Decision) -> N
     application.rules_version = decision.rules_version
     application.decided_at = turn.now
     application.region = application.answers.get("region")
+    if application.region:
+        # the region gives the time zone and holidays the scheduler respects
+        turn.person.region = application.region
     await people.clear_state(turn.session, turn.person.id)
     turn.state = None
     tell(turn, application)

@@ -13,7 +13,7 @@ in the same transaction as the pairing itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -44,6 +44,8 @@ ALLOWED: dict[PairingStatus, frozenset[PairingStatus]] = {
     PairingStatus.CLOSED: frozenset(),
 }
 MAX_CAPACITY = 10
+# reminders about a first meeting not logged: mentor, both, then staff
+FIRST_MEETING_STAGES = 3
 
 
 class IllegalTransition(ValueError):
@@ -90,13 +92,41 @@ def change_status(
             pairing.checkin_day = min(local.day, 28)
         pairing.paused_at = None
         pairing.next_checkin_due_at = checkins.next_due(now, pairing.checkin_day, config.zone)
+        _arm_follow_up(pairing, now, config)
     elif target is PairingStatus.PAUSED:
         pairing.paused_at = now
         pairing.next_checkin_due_at = None
+        _disarm_follow_up(pairing)
     elif target is PairingStatus.CLOSED:
         pairing.closed_at = now
         pairing.close_reason = reason.value if reason is not None else None
         pairing.next_checkin_due_at = None
+        _disarm_follow_up(pairing)
+
+
+def _arm_follow_up(pairing: Pairing, now: datetime, config: ProgrammeConfig) -> None:
+    """The scheduler's due dates for an active pair (at its start, or when it resumes)."""
+    nudges = config.nudges
+    started = pairing.started_at or now
+    if pairing.first_meeting_at is None and pairing.first_meeting_stage < FIRST_MEETING_STAGES:
+        # on a resume the tick works out which reminder is next from the start date
+        pairing.first_meeting_due_at = (
+            max(now, started + timedelta(days=nudges.first_meeting_mentor_days))
+            if pairing.first_meeting_stage == 0
+            else now
+        )
+    last = max(d for d in (pairing.last_contact_at, pairing.started_at, now) if d is not None)
+    pairing.at_risk_due_at = last + timedelta(days=nudges.silence_days)
+    # the youth's pulse: two weeks after the mentor's check-in, so they are not asked together
+    pairing.next_pulse_due_at = checkins.next_due(
+        now, (pairing.checkin_day + 13) % 28 + 1, config.zone
+    )
+
+
+def _disarm_follow_up(pairing: Pairing) -> None:
+    pairing.first_meeting_due_at = None
+    pairing.at_risk_due_at = None
+    pairing.next_pulse_due_at = None
 
 
 # --------------------------------------------------------------------------- mentors
@@ -148,7 +178,9 @@ async def add_mentor(
     profile.email = details.email or profile.email
     profile.company = details.company or profile.company
     profile.sector = details.sector or profile.sector
-    profile.region = details.region or profile.region
+    profile.region = details.region.lower() if details.region else profile.region
+    # the region gives the time zone and holidays the scheduler respects
+    person.region = profile.region
     profile.capacity = details.capacity
     await session.flush()
     await audit.record(
