@@ -108,18 +108,19 @@ def _arm_follow_up(pairing: Pairing, now: datetime, config: ProgrammeConfig) -> 
     """The scheduler's due dates for an active pair (at its start, or when it resumes)."""
     nudges = config.nudges
     started = pairing.started_at or now
-    if pairing.first_meeting_at is None and pairing.first_meeting_stage < FIRST_MEETING_STAGES:
+    stage = pairing.first_meeting_stage or 0  # None on a pairing not yet flushed
+    if pairing.first_meeting_at is None and stage < FIRST_MEETING_STAGES:
         # on a resume the tick works out which reminder is next from the start date
         pairing.first_meeting_due_at = (
             max(now, started + timedelta(days=nudges.first_meeting_mentor_days))
-            if pairing.first_meeting_stage == 0
+            if stage == 0
             else now
         )
     last = max(d for d in (pairing.last_contact_at, pairing.started_at, now) if d is not None)
     pairing.at_risk_due_at = last + timedelta(days=nudges.silence_days)
     # the youth's pulse: two weeks after the mentor's check-in, so they are not asked together
     pairing.next_pulse_due_at = checkins.next_due(
-        now, (pairing.checkin_day + 13) % 28 + 1, config.zone
+        now, ((pairing.checkin_day or 1) + 13) % 28 + 1, config.zone
     )
 
 
