@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 
-from conversations import eligibility_flow, pairing, parsing
+from conversations import eligibility_flow, pairing, parsing, pulse
 from conversations.eligibility import Tristate
 from conversations.engine import LOCALES, Turn
 from conversations.messages import Attachment, Choice, Kind
@@ -55,12 +55,25 @@ async def on_message(turn: Turn) -> None:
     if incoming.kind is Kind.CHOICE and incoming.choice.startswith("lang:"):
         await _on_language_choice(turn, incoming.choice.removeprefix("lang:"))
         return
+    if incoming.kind is Kind.CHOICE and incoming.choice.startswith(pulse.PREFIXES):
+        # the pulse's buttons come with a proactive message: they work whatever the youth
+        # is in the middle of, which is then asked again (unless the button started questions)
+        before = (turn.state.flow, turn.state.step) if turn.state else None
+        await pulse.on_choice(turn)
+        if turn.state is not None and (turn.state.flow, turn.state.step) == before:
+            await _resume(turn)
+        return
     state = turn.state
     if state is not None and state.flow == ACCOUNT_FLOW:
         await _on_confirmation(turn)
         return
     if state is not None and state.flow == eligibility_flow.FLOW:
         await eligibility_flow.on_input(turn)
+        return
+    if state is not None and state.flow == pulse.OUTCOME_FLOW:
+        await pulse.on_outcome_input(turn)
+        return
+    if incoming.kind is Kind.TEXT and state is None and await pulse.on_text(turn):
         return
     if incoming.kind is Kind.CHOICE:
         turn.say("common.stale_button")
@@ -99,6 +112,8 @@ async def _resume(turn: Turn) -> None:
         return
     if state.flow == eligibility_flow.FLOW:
         await eligibility_flow.ask_current(turn, again=True)
+    elif state.flow == pulse.OUTCOME_FLOW:
+        await pulse.ask_outcome_current(turn, again=True)
     elif state.flow == ACCOUNT_FLOW:
         await _ask_confirmation(turn, AccountStep(state.step))
 
@@ -310,6 +325,9 @@ async def _cancel(turn: Turn) -> None:
     if state is not None and state.flow == ACCOUNT_FLOW:
         turn.say("account.cancelled")
         await _back_to_previous(turn)
+        return
+    if state is not None and state.flow == pulse.OUTCOME_FLOW:
+        await pulse.cancel_outcome(turn)
         return
     turn.say("common.nothing_to_cancel")
     await _resume(turn)

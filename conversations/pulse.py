@@ -1,0 +1,897 @@
+"""The youth's monthly pulse on Telegram, the outcome questions after "I found a job!", and
+the question asked instead of a pulse to a youth who has gone silent.
+
+    send_pulse --outbox--> "in touch with your mentor this month?"  (pu:<checkin>:yes|no)
+        any answer --> "how is the job search going?"               (pj:<checkin>:good|hard|found)
+            good / hard --> a friendly word, done
+            found ------> the outcome flow (state in conversation_state):
+                          CONTRACT -> [AT_LEVEL] -> START_DATE -> outcome stored, staff told
+
+    three pulses unanswered in a row --> instead of the pulse: "continue, pause or stop?"
+        (cy:<pairing>:continue|pause|stop): continue resets the count, pause and stop change
+        the pairing (audit-logged) and staff are told; on stop the mentor is told too.
+
+A pulse is one `Checkin` row (respondent "youth") per pairing and period, so sending it twice
+changes nothing twice; its buttons stay valid until the next pulse of the pair goes out (a
+youth answering a few days into the next month still counts). Typed answers ("oui",
+"ça va", "j'ai trouvé"...) are read too, matched against the pulse still open, if any.
+Both sides' answers are kept: a youth saying "no contact" two months in a row while the
+mentor said "yes" both months is flagged to staff, once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations import checkin as checkins
+from conversations import pairing as pairings
+from conversations import parsing
+from conversations.eligibility import Tristate
+from conversations.eligibility_flow import Accepted, Parsed, Rejected
+from conversations.engine import MAX_TEXT, ProgrammeConfig, Turn
+from conversations.mentoring import STAFF_DESTINATION
+from conversations.messages import Channel, Choice, Kind
+from conversations.outcome import OutcomeKind
+from storage import audit, mentoring, outbox, people
+from storage.models import (
+    Checkin,
+    CheckinAnswer,
+    CloseReason,
+    Delivery,
+    Identity,
+    Outcome,
+    Pairing,
+    PairingStatus,
+    Person,
+    Priority,
+    Role,
+)
+
+logger = logging.getLogger(__name__)
+
+# button prefixes (Telegram's callback_data is at most 64 bytes: ids and codes only)
+CONTACT_PREFIX = "pu"
+PROGRESS_PREFIX = "pj"
+CONTINUE_PREFIX = "cy"
+PREFIXES = (f"{CONTACT_PREFIX}:", f"{PROGRESS_PREFIX}:", f"{CONTINUE_PREFIX}:")
+OUTCOME_FLOW = "job_outcome"
+# a start date further away than this is a typing mistake (programme: the job must be found)
+START_DATE_RANGE = timedelta(days=365)
+
+
+class PulseAnswer(StrEnum):
+    """ "In touch with your mentor this month?" (YES is the mentor's `CheckinAnswer.YES`)."""
+
+    YES = CheckinAnswer.YES.value
+    NO = "no"
+
+
+class JobSearch(StrEnum):
+    """ "How is the job search going?" (stored in `Checkin.progress`)."""
+
+    GOOD = "good"
+    HARD = "hard"
+    FOUND = "found"
+
+
+class Continuation(StrEnum):
+    CONTINUE = "continue"
+    PAUSE = "pause"
+    STOP = "stop"
+
+
+class JobContract(StrEnum):
+    """The kinds of job a youth can report; finer than the mentor's `Contract`: a CDD of six
+    months or more counts as a lasting job in the programme's figures, a shorter one not."""
+
+    CDI = "cdi"
+    CDD_LONG = "cdd_6m_plus"
+    CDD_SHORT = "cdd_under_6m"
+    WORK_STUDY = "work_study"
+    INTERIM = "interim"
+    BUSINESS = "business"
+    OTHER = "other"
+
+
+class OutcomeStep(StrEnum):
+    CONTRACT = "contract"
+    AT_LEVEL = "at_level"
+    START_DATE = "start_date"
+
+
+# ============================================================================ sending
+
+
+def previous_period(period: str) -> str:
+    """The month before a "YYYY-MM" period."""
+    year, month = (int(part) for part in period.split("-"))
+    year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    return f"{year:04d}-{month:02d}"
+
+
+def contact_choices(checkin_id: int) -> list[list[str]]:
+    """The pulse's buttons, as stored with the outbox message."""
+    return [
+        [f"choice.pulse.{answer}", f"{CONTACT_PREFIX}:{checkin_id}:{answer}"]
+        for answer in PulseAnswer
+    ]
+
+
+def _progress_choices(checkin_id: int) -> tuple[Choice, ...]:
+    return tuple(
+        Choice(f"choice.pulse.{value}", f"{PROGRESS_PREFIX}:{checkin_id}:{value}")
+        for value in JobSearch
+    )
+
+
+def continue_choices(pairing_id: int) -> list[list[str]]:
+    return [
+        [f"choice.continue.{value}", f"{CONTINUE_PREFIX}:{pairing_id}:{value}"]
+        for value in Continuation
+    ]
+
+
+async def _youth_checkin(session: AsyncSession, pairing_id: int, period: str) -> Checkin | None:
+    return await session.scalar(
+        select(Checkin).where(
+            Checkin.pairing_id == pairing_id,
+            Checkin.period == period,
+            Checkin.respondent_role == Role.YOUTH,
+        )
+    )
+
+
+async def _queued(session: AsyncSession, key: str) -> bool:
+    return (
+        await session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key)) is not None
+    )
+
+
+def _continue_key(pairing_id: int, period: str) -> str:
+    return f"continue:{pairing_id}:{period}:youth"
+
+
+async def _reachable_on_telegram(session: AsyncSession, youth: Person | None) -> bool:
+    if youth is None or youth.erased_at is not None or youth.unreachable_at is not None:
+        return False
+    identity = await session.scalar(
+        select(Identity.id).where(
+            Identity.person_id == youth.id, Identity.channel == Channel.TELEGRAM
+        )
+    )
+    return identity is not None
+
+
+async def send_pulse(
+    session: AsyncSession, *, pairing: Pairing, now: datetime, config: ProgrammeConfig
+) -> bool:
+    """Ask the youth of an active pairing about this month (once per period) and move
+    `pairing.next_pulse_due_at` to next month; returns whether a message was queued.
+
+    After `config.nudges.silent_rounds_before_asking` pulses unanswered in a row, the youth
+    is asked whether to continue, pause or stop instead (once per period).
+    """
+    if pairing.status != PairingStatus.ACTIVE:
+        pairing.next_pulse_due_at = None  # armed again when the pairing resumes
+        return False
+    zone = config.zone
+    period = checkins.period_of(now, zone)
+    # keep the pair's pulse day (chosen at pairing, apart from the mentor's check-in day)
+    day = (
+        pairing.next_pulse_due_at.astimezone(zone).day
+        if pairing.next_pulse_due_at is not None
+        else pairing.checkin_day
+    )
+    pairing.next_pulse_due_at = checkins.next_due(now, day, zone)
+    youth = await session.get(Person, pairing.youth_id)
+    if not await _reachable_on_telegram(session, youth):
+        return False
+    if await _youth_checkin(session, pairing.id, period) is not None or await _queued(
+        session, _continue_key(pairing.id, period)
+    ):
+        return False  # this month's round was already asked
+    previous = await _youth_checkin(session, pairing.id, previous_period(period))
+    if previous is not None and previous.answer is None:
+        pairing.youth_silent_rounds += 1
+    if pairing.youth_silent_rounds >= config.nudges.silent_rounds_before_asking:
+        # programme rule: after a few silent rounds, ask rather than nudge again
+        queued = await outbox.enqueue(
+            session,
+            key=_continue_key(pairing.id, period),
+            person_id=pairing.youth_id,
+            channel=Channel.TELEGRAM,
+            template="pulse.ask_continue",
+            context={
+                "mentor": await _mentor_name(session, pairing),
+                "choices": continue_choices(pairing.id),
+            },
+            now=now,
+            priority=Priority.NORMAL,
+        )
+        return queued is not None
+    row = Checkin(
+        pairing_id=pairing.id,
+        period=period,
+        respondent_role=Role.YOUTH,
+        asked_at=now,
+        topics=[],
+        needs_staff=False,
+    )
+    session.add(row)
+    await session.flush()
+    queued = await outbox.enqueue(
+        session,
+        key=f"pulse:{pairing.id}:{period}",
+        person_id=pairing.youth_id,
+        channel=Channel.TELEGRAM,
+        template="pulse.ask",
+        context={
+            "mentor": await _mentor_name(session, pairing),
+            "period": period,
+            "choices": contact_choices(row.id),
+        },
+        now=now,
+        priority=Priority.LOW,
+    )
+    return queued is not None
+
+
+async def _mentor_name(session: AsyncSession, pairing: Pairing) -> str:
+    mentor = await session.get(Person, pairing.mentor_id)
+    return (mentor.display_name if mentor and mentor.erased_at is None else None) or ""
+
+
+async def check_disagreement(
+    session: AsyncSession, *, pairing: Pairing, period: str, now: datetime, config: ProgrammeConfig
+) -> bool:
+    """Flag to staff (once) a youth saying "no contact" in `period` and the month before
+    while the mentor said "yes" both months; returns whether an alert was queued.
+
+    Called when the youth answers; callable when the mentor answers too (the later answer
+    of the two completes the picture).
+    """
+    periods = (previous_period(period), period)
+    rows = (
+        await session.scalars(
+            select(Checkin).where(Checkin.pairing_id == pairing.id, Checkin.period.in_(periods))
+        )
+    ).all()
+    said = {(row.period, row.respondent_role): row.answer for row in rows}
+    if not all(
+        said.get((p, Role.YOUTH)) == PulseAnswer.NO
+        and said.get((p, Role.MENTOR)) == CheckinAnswer.YES
+        for p in periods
+    ):
+        return False
+    queued = await mentoring.enqueue_to(
+        session,
+        key=f"disagree:{pairing.id}:{period}",
+        destination=STAFF_DESTINATION,
+        channel=Channel.SLACK,
+        template="staff.disagreement",
+        locale=config.default_locale,
+        context={
+            "pairing": pairing.id,
+            "periods": list(periods),
+            "choices": [["choice.staff.view_pair", f"sp:{pairing.id}"]],
+        },
+        now=now,
+    )
+    return queued is not None
+
+
+# ============================================================================ answers
+
+
+async def on_choice(turn: Turn) -> None:
+    """A pulse or continue button (`pu:`, `pj:`, `cy:`)."""
+    prefix, _, rest = turn.incoming.choice.partition(":")
+    ident, _, value = rest.partition(":")
+    if not ident.isdigit():
+        turn.say("common.stale_button")
+        return
+    if prefix == CONTINUE_PREFIX:
+        await _on_continue(turn, int(ident), value)
+        return
+    found = await _own_pulse(turn, int(ident))
+    if found is None:
+        return
+    row, pairing = found
+    if prefix == CONTACT_PREFIX and value in tuple(PulseAnswer):
+        await _on_contact(turn, row, pairing, PulseAnswer(value))
+    elif prefix == PROGRESS_PREFIX and value in tuple(JobSearch):
+        await _on_progress(turn, row, pairing, JobSearch(value))
+    else:
+        turn.say("common.stale_button")
+
+
+async def on_text(turn: Turn) -> bool:
+    """A typed answer to the pulse still open, if any; False when there is none."""
+    open_pulse = await _open_pulse(turn)
+    if open_pulse is None:
+        return False
+    row, pairing = open_pulse
+    text = turn.incoming.text.strip()
+    if row.answer is None:
+        contact = _parse_contact(text) if len(text) <= MAX_TEXT else None
+        if contact is None:
+            turn.say("pulse.not_understood")
+            turn.say("pulse.ask", _buttons(contact_choices(row.id)), columns=2, **_ask_context(row))
+            return True
+        await _on_contact(turn, row, pairing, contact)
+        return True
+    progress = parse_job_search(text) if len(text) <= MAX_TEXT else None
+    if progress is None:
+        turn.say("pulse.not_understood")
+        _ask_progress(turn, row)
+        return True
+    await _on_progress(turn, row, pairing, progress)
+    return True
+
+
+def _buttons(stored: list[list[str]]) -> tuple[Choice, ...]:
+    return tuple(Choice(label, value) for label, value in stored)
+
+
+def _ask_context(row: Checkin) -> dict[str, Any]:
+    return {"mentor": "", "period": row.period, "again": True}
+
+
+def _ask_progress(turn: Turn, row: Checkin) -> None:
+    turn.say("pulse.ask_progress", _progress_choices(row.id))
+
+
+async def _latest_youth_checkin(session: AsyncSession, pairing_id: int) -> Checkin | None:
+    return await session.scalar(
+        select(Checkin)
+        .where(Checkin.pairing_id == pairing_id, Checkin.respondent_role == Role.YOUTH)
+        .order_by(Checkin.period.desc())
+        .limit(1)
+    )
+
+
+async def _open_pulse(turn: Turn) -> tuple[Checkin, Pairing] | None:
+    """The pulse of the youth's active pairing still waiting for an answer, if any."""
+    pairing = await turn.session.scalar(
+        select(Pairing)
+        .where(Pairing.youth_id == turn.person.id, Pairing.status == PairingStatus.ACTIVE)
+        .order_by(Pairing.id.desc())
+        .limit(1)
+    )
+    if pairing is None:
+        return None
+    row = await _latest_youth_checkin(turn.session, pairing.id)
+    if row is None or (row.answer is not None and row.progress is not None):
+        return None
+    return row, pairing
+
+
+async def _own_pulse(turn: Turn, checkin_id: int) -> tuple[Checkin, Pairing] | None:
+    """The youth's pulse behind a button, or None once the youth was told why not."""
+    session = turn.session
+    row = await session.get(Checkin, checkin_id)
+    pairing = await session.get(Pairing, row.pairing_id) if row is not None else None
+    if (
+        row is None
+        or pairing is None
+        or row.respondent_role != Role.YOUTH
+        or pairing.youth_id != turn.person.id
+    ):
+        turn.say("common.stale_button")
+        return None
+    if pairing.status != PairingStatus.ACTIVE:
+        turn.say("pulse.pair_not_active", status=pairing.status)
+        return None
+    latest = await _latest_youth_checkin(session, pairing.id)
+    if latest is not None and latest.id != row.id:
+        turn.say("pulse.past", period=row.period)
+        return None
+    return row, pairing
+
+
+async def _on_contact(turn: Turn, row: Checkin, pairing: Pairing, answer: PulseAnswer) -> None:
+    if row.answer is not None:
+        turn.say("pulse.already_answered")
+        if row.progress is None:
+            _ask_progress(turn, row)
+        return
+    row.answer, row.answered_at = answer, turn.now
+    pairing.youth_silent_rounds = 0
+    turn.say("pulse.contact_noted", answer=answer.value)
+    _ask_progress(turn, row)
+    if answer is PulseAnswer.NO:
+        await check_disagreement(
+            turn.session, pairing=pairing, period=row.period, now=turn.now, config=turn.config
+        )
+
+
+async def _on_progress(turn: Turn, row: Checkin, pairing: Pairing, answer: JobSearch) -> None:
+    if row.progress is not None:
+        turn.say("pulse.already_answered")
+        return
+    row.progress = answer
+    if row.answered_at is None:
+        row.answered_at = turn.now
+    pairing.youth_silent_rounds = 0
+    if answer is JobSearch.FOUND:
+        await _begin_outcome(turn, pairing)
+        return
+    turn.say(f"pulse.progress_{answer.value}")
+
+
+# typed answers: "found" is matched first and only without a negation ("pas encore trouvé"
+# is asked again with the buttons), "hard" before "good" so "ça va pas" is not read as good
+_FOUND = frozenset(
+    {
+        "j ai trouve",
+        "jai trouve",
+        "trouve",
+        "j ai un job",
+        "j ai un emploi",
+        "j ai un travail",
+        "embauche",
+        "embauchee",
+        "j ai signe",
+        "found",
+        "i found",
+        "got a job",
+        "i got a job",
+        "hired",
+    }
+)
+_NEGATION = frozenset({"pas", "ne", "n", "toujours", "encore", "not", "no", "yet", "never"})
+_HARD = frozenset(
+    {
+        "difficile",
+        "difficilement",
+        "dur",
+        "galere",
+        "complique",
+        "mal",
+        "pas bien",
+        "ca va pas",
+        "pas top",
+        "pas terrible",
+        "bof",
+        "hard",
+        "tough",
+        "difficult",
+        "badly",
+        "not well",
+        "not good",
+    }
+)
+_GOOD = frozenset(
+    {
+        "ca va",
+        "ca avance",
+        "bien",
+        "tres bien",
+        "pas mal",
+        "super",
+        "good",
+        "fine",
+        "ok",
+        "well",
+        "great",
+    }
+)
+
+
+def _phrases(text: str) -> str:
+    return " " + " ".join(parsing.normalise(text).replace("'", " ").split()) + " "
+
+
+def _has(words: str, phrases: frozenset[str]) -> bool:
+    return any(f" {phrase} " in words for phrase in phrases)
+
+
+def parse_job_search(text: str) -> JobSearch | None:
+    """ "ça va", "difficile", "j'ai trouvé !" (or 1, 2, 3 for the buttons), or None."""
+    words = _phrases(text)
+    stripped = words.strip().rstrip(".)")
+    if stripped.isdigit() and 1 <= int(stripped) <= len(JobSearch):
+        return list(JobSearch)[int(stripped) - 1]
+    if _has(words, _FOUND):
+        return None if _has(words, _NEGATION) else JobSearch.FOUND
+    if " pas mal " in words:
+        return JobSearch.GOOD
+    if _has(words, _HARD):
+        return JobSearch.HARD
+    if _has(words, _GOOD):
+        return JobSearch.GOOD
+    return None
+
+
+def _parse_contact(text: str) -> PulseAnswer | None:
+    stripped = text.strip().rstrip(".)")
+    if stripped in ("1", "2"):
+        return list(PulseAnswer)[int(stripped) - 1]
+    said = parsing.parse_tristate(text)
+    return {Tristate.YES: PulseAnswer.YES, Tristate.NO: PulseAnswer.NO}.get(said) if said else None
+
+
+# ============================================================================ continue?
+
+
+async def _on_continue(turn: Turn, pairing_id: int, value: str) -> None:
+    session = turn.session
+    pairing = await session.get(Pairing, pairing_id)
+    if pairing is None or pairing.youth_id != turn.person.id or value not in tuple(Continuation):
+        turn.say("common.stale_button")
+        return
+    if pairing.status != PairingStatus.ACTIVE:
+        turn.say("pulse.pair_not_active", status=pairing.status)
+        return
+    if pairing.youth_silent_rounds < turn.config.nudges.silent_rounds_before_asking:
+        turn.say("pulse.continue_answered")  # answered already, or they answered a pulse since
+        return
+    choice = Continuation(value)
+    pairing.youth_silent_rounds = 0
+    if choice is Continuation.CONTINUE:
+        turn.say("pulse.continue_thanks")
+        return
+    actor = f"person:{turn.person.id}"
+    if choice is Continuation.PAUSE:
+        pairings.change_status(pairing, PairingStatus.PAUSED, now=turn.now, config=turn.config)
+        await audit.record(
+            session,
+            actor=actor,
+            action="pairing_paused",
+            now=turn.now,
+            subject_person_id=turn.person.id,
+            detail={"pairing": pairing.id, "reason": "youth_asked"},
+        )
+        await _alert(turn, pairing, "staff.youth_paused", f"alert:pairing:{pairing.id}:youth_pause")
+        turn.say("pulse.paused")
+        return
+    pairings.change_status(
+        pairing,
+        PairingStatus.CLOSED,
+        now=turn.now,
+        config=turn.config,
+        reason=CloseReason.GAVE_UP,
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="pairing_closed",
+        now=turn.now,
+        subject_person_id=turn.person.id,
+        detail={"pairing": pairing.id, "reason": "youth_stopped"},
+    )
+    await _alert(turn, pairing, "staff.youth_stopped", f"alert:pairing:{pairing.id}:youth_stop")
+    await outbox.enqueue(
+        session,
+        key=f"pairing:{pairing.id}:youth_stopped",
+        person_id=pairing.mentor_id,
+        channel=Channel.SLACK,
+        template="mentor.youth_stopped",
+        context={"pairing": pairing.id, "mentee": turn.person.display_name or ""},
+        now=turn.now,
+    )
+    turn.say("pulse.stopped")
+
+
+async def _alert(turn: Turn, pairing: Pairing, template: str, key: str, **extra: Any) -> None:
+    """Tell the staff channel about a pair: its id and the youth's first name only."""
+    await mentoring.enqueue_to(
+        turn.session,
+        key=key,
+        destination=STAFF_DESTINATION,
+        channel=Channel.SLACK,
+        template=template,
+        locale=turn.config.default_locale,
+        context={
+            "pairing": pairing.id,
+            "mentee": turn.person.display_name or "",
+            "choices": [["choice.staff.view_pair", f"sp:{pairing.id}"]],
+            **extra,
+        },
+        now=turn.now,
+    )
+
+
+# ============================================================================ outcome flow
+
+
+@dataclass(frozen=True)
+class Question:
+    step: OutcomeStep
+    values: tuple[str, ...]
+    parse: Callable[[str, Turn], Parsed]
+    columns: int = 1
+    needed: Callable[[dict[str, Any]], bool] = lambda _answers: True
+
+    @property
+    def key(self) -> str:
+        return f"outcome.ask_{self.step}"
+
+    def choices(self) -> tuple[Choice, ...]:
+        return tuple(
+            Choice(f"choice.{self.step}.{value}", f"{self.step}:{value}") for value in self.values
+        )
+
+
+def _not_understood() -> Rejected:
+    return Rejected("outcome.not_understood", {})
+
+
+_CONTRACT_WORDS: tuple[tuple[JobContract, frozenset[str]], ...] = (
+    (JobContract.CDI, frozenset({"cdi", "permanent", "indetermine"})),
+    (JobContract.WORK_STUDY, frozenset({"alternance", "apprentissage", "work study"})),
+    (JobContract.INTERIM, frozenset({"interim", "interimaire", "temporary", "temp"})),
+    (
+        JobContract.BUSINESS,
+        frozenset({"creation", "entreprise", "auto entrepreneur", "freelance", "business"}),
+    ),
+    (JobContract.OTHER, frozenset({"autre", "other"})),
+)
+# a CDD's length decides whether it is a lasting job: "cdd" alone is asked again
+_CDD_SHORT = frozenset({"moins", "court", "courte", "less", "under", "short"})
+_CDD_LONG = frozenset({"plus", "long", "longue", "more", "over", "at least", "au moins"})
+_MONTHS = re.compile(r" ([0-9]{1,2}) (?:mois|months?) ")
+_YEARS = re.compile(r" (?:[0-9]{1,2}|un|une|one|a) (?:ans?|annees?|years?) ")
+
+
+def _cdd_length(words: str) -> JobContract | None:
+    if _has(words, _CDD_SHORT):
+        return JobContract.CDD_SHORT
+    if _has(words, _CDD_LONG) or _YEARS.search(words):
+        return JobContract.CDD_LONG
+    months = _MONTHS.search(words)
+    if months:
+        # programme rule: six months or more is a lasting job
+        return JobContract.CDD_LONG if int(months.group(1)) >= 6 else JobContract.CDD_SHORT
+    return None
+
+
+def parse_contract(text: str) -> JobContract | None:
+    """The kind of job typed ("CDI", "CDD de 12 mois", "alternance"...), or None."""
+    words = _phrases(text)
+    stripped = words.strip().rstrip(".)")
+    if stripped.isdigit() and 1 <= int(stripped) <= len(JobContract):
+        return list(JobContract)[int(stripped) - 1]
+    if _has(words, frozenset({"cdd", "fixed term"})):
+        return _cdd_length(words)
+    for contract, phrases in _CONTRACT_WORDS:
+        if _has(words, phrases):
+            return contract
+    return None
+
+
+def _parse_contract(text: str, _turn: Turn) -> Parsed:
+    contract = parse_contract(text)
+    return Accepted(contract.value) if contract is not None else _not_understood()
+
+
+def _parse_at_level(text: str, _turn: Turn) -> Parsed:
+    stripped = text.strip().rstrip(".)")
+    if stripped in ("1", "2", "3"):
+        return Accepted(("yes", "no", "unknown")[int(stripped) - 1])
+    said = parsing.parse_tristate(text)
+    return Accepted(said.value) if said is not None else _not_understood()
+
+
+class StartDateError(StrEnum):
+    NOT_A_DATE = "not_a_date"
+    IMPOSSIBLE = "impossible"
+    TOO_FAR = "too_far"
+    TOO_OLD = "too_old"
+
+
+_TODAY_WORDS = frozenset({"aujourd hui", "aujourdhui", "today", "ce jour"})
+_TOMORROW_WORDS = frozenset({"demain", "tomorrow"})
+
+
+def parse_start_date(text: str, today: date) -> date | StartDateError:
+    """A start date within a year of `today`, either way: "01/12/2026", "1er décembre",
+    "15/01" (the year closest to today), "demain"."""
+    words = " ".join(_phrases(text).split())
+    if words in _TODAY_WORDS:
+        return today
+    if words in _TOMORROW_WORDS:
+        return today + timedelta(days=1)
+    horizon = today + START_DATE_RANGE
+    # the birth-date parser reads the formats; told "today" is a year ahead, it accepts
+    # future dates up to then (and reads a two-digit year as the latest one not after it)
+    parsed = parsing.parse_birth_date(text, horizon)
+    if parsed is parsing.DateError.NOT_A_DATE:
+        # no year: the nearest such day, this year or the next or the last
+        tries = [
+            parsing.parse_birth_date(f"{text} {year}", horizon)
+            for year in (today.year - 1, today.year, today.year + 1)
+        ]
+        candidates = [found for found in tries if isinstance(found, date)]
+        if candidates:
+            parsed = min(candidates, key=lambda day: abs(day - today))
+        elif parsing.DateError.IMPOSSIBLE in tries:
+            parsed = parsing.DateError.IMPOSSIBLE  # "31/02"
+    if isinstance(parsed, parsing.DateError):
+        return {
+            parsing.DateError.FUTURE: StartDateError.TOO_FAR,
+            parsing.DateError.IMPOSSIBLE: StartDateError.IMPOSSIBLE,
+        }.get(parsed, StartDateError.NOT_A_DATE)
+    if parsed < today - START_DATE_RANGE:
+        return StartDateError.TOO_OLD
+    return parsed
+
+
+def _parse_start_date(text: str, turn: Turn) -> Parsed:
+    parsed = parse_start_date(text, turn.today)
+    if isinstance(parsed, StartDateError):
+        return Rejected(f"outcome.date_{parsed.value}", {})
+    return Accepted(parsed.isoformat())
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(OutcomeStep.CONTRACT, tuple(JobContract), _parse_contract, columns=2),
+    Question(
+        OutcomeStep.AT_LEVEL,
+        ("yes", "no", "unknown"),
+        _parse_at_level,
+        columns=3,
+        # a business of one's own has no "level of the diploma"
+        needed=lambda answers: answers.get(OutcomeStep.CONTRACT) != JobContract.BUSINESS,
+    ),
+    Question(OutcomeStep.START_DATE, (), _parse_start_date),
+)
+BY_STEP: dict[str, Question] = {q.step: q for q in QUESTIONS}
+
+
+async def _existing_outcome(session: AsyncSession, pairing_id: int) -> Outcome | None:
+    return await session.scalar(select(Outcome).where(Outcome.pairing_id == pairing_id))
+
+
+async def _begin_outcome(turn: Turn, pairing: Pairing) -> None:
+    if await _existing_outcome(turn.session, pairing.id) is not None:
+        # the mentor reported it already: nothing more to ask
+        turn.say("outcome.already_reported", name=turn.person.display_name)
+        return
+    turn.say("outcome.bravo", name=turn.person.display_name)
+    await _ask_next(turn, pairing.id, {})
+
+
+async def ask_outcome_current(turn: Turn, *, again: bool = False) -> None:
+    """Ask the outcome question the youth is at (after a command, a stale button...)."""
+    state = turn.state
+    if state is None or state.flow != OUTCOME_FLOW:
+        return
+    question = BY_STEP.get(state.step)
+    if question is None:  # a step renamed since the state was stored
+        await _ask_next(turn, int(state.data["pairing_id"]), dict(state.data.get("answers", {})))
+        return
+    _ask(turn, question, again=again)
+
+
+def _ask(turn: Turn, question: Question, *, again: bool = False) -> None:
+    turn.say(question.key, question.choices(), columns=question.columns, again=again)
+
+
+async def on_outcome_input(turn: Turn) -> None:
+    """A typed answer, a button or anything else while in the outcome questions."""
+    state = turn.state
+    assert state is not None  # noqa: S101 - routed here only with a state
+    question = BY_STEP.get(state.step)
+    if question is None:
+        await ask_outcome_current(turn)
+        return
+    incoming = turn.incoming
+    if incoming.kind is Kind.CHOICE:
+        if incoming.choice not in {c.value for c in question.choices()}:
+            turn.say("common.stale_button")
+            _ask(turn, question, again=True)
+            return
+        await _accept(turn, question, incoming.choice.partition(":")[2])
+        return
+    if incoming.kind is not Kind.TEXT:
+        turn.say("common.unsupported")
+        _ask(turn, question, again=True)
+        return
+    text = incoming.text.strip()
+    if not text:
+        turn.say("common.empty")
+        _ask(turn, question, again=True)
+        return
+    if len(text) > MAX_TEXT:
+        turn.say("common.too_long", limit=MAX_TEXT)
+        _ask(turn, question, again=True)
+        return
+    parsed = question.parse(text, turn)
+    if isinstance(parsed, Rejected):
+        turn.say(parsed.key, **parsed.context)
+        _ask(turn, question, again=True)
+        return
+    await _accept(turn, question, parsed.value)
+
+
+async def cancel_outcome(turn: Turn) -> None:
+    """/cancel in the outcome questions: stop asking; the youth can tell us later."""
+    await people.clear_state(turn.session, turn.person.id)
+    turn.state = None
+    turn.say("outcome.cancelled")
+
+
+async def _accept(turn: Turn, question: Question, value: str) -> None:
+    state = turn.state
+    assert state is not None  # noqa: S101
+    answers = dict(state.data.get("answers", {}))
+    answers[question.step.value] = value
+    await _ask_next(turn, int(state.data["pairing_id"]), answers)
+
+
+async def _ask_next(turn: Turn, pairing_id: int, answers: dict[str, Any]) -> None:
+    for question in QUESTIONS:
+        if question.step.value not in answers and question.needed(answers):
+            turn.state = await people.set_state(
+                turn.session,
+                turn.person.id,
+                flow=OUTCOME_FLOW,
+                step=question.step,
+                data={"pairing_id": pairing_id, "answers": answers},
+                now=turn.now,
+            )
+            _ask(turn, question)
+            return
+    await _finish(turn, pairing_id, answers)
+
+
+async def _finish(turn: Turn, pairing_id: int, answers: dict[str, Any]) -> None:
+    session = turn.session
+    await people.clear_state(session, turn.person.id)
+    turn.state = None
+    pairing = await session.get(Pairing, pairing_id)
+    if pairing is None or pairing.youth_id != turn.person.id:
+        turn.say("common.stale_button")
+        return
+    if await _existing_outcome(session, pairing.id) is not None:
+        # the mentor reported it meanwhile: theirs stays, the youth is thanked all the same
+        turn.say("outcome.already_reported", name=turn.person.display_name)
+        return
+    contract = JobContract(answers[OutcomeStep.CONTRACT])
+    at_level = {"yes": True, "no": False}.get(str(answers.get(OutcomeStep.AT_LEVEL)))
+    start = date.fromisoformat(answers[OutcomeStep.START_DATE])
+    kind = OutcomeKind.BUSINESS_CREATION if contract is JobContract.BUSINESS else OutcomeKind.JOB
+    session.add(
+        Outcome(
+            pairing_id=pairing.id,
+            kind=kind,
+            contract=None if contract is JobContract.BUSINESS else contract.value,
+            at_diploma_level=at_level,
+            occurred_on=start,
+            reported_by=turn.person.id,
+            reported_at=turn.now,
+        )
+    )
+    await audit.record(
+        session,
+        actor=f"person:{turn.person.id}",
+        action="outcome_reported",
+        now=turn.now,
+        subject_person_id=turn.person.id,
+        detail={"pairing": pairing.id, "kind": kind.value},
+    )
+    await _alert(
+        turn,
+        pairing,
+        "staff.youth_outcome",
+        f"alert:pairing:{pairing.id}:youth_outcome",
+        contract=contract.value,
+        at_level=answers.get(OutcomeStep.AT_LEVEL),
+        start=start.isoformat(),
+    )
+    turn.say(
+        "outcome.congrats",
+        name=turn.person.display_name,
+        started=start <= turn.today,
+        start=start,
+    )
