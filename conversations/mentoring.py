@@ -19,6 +19,7 @@ from conversations.engine import ProgrammeConfig
 from conversations.messages import Channel, Choice, Form, Reply
 from storage import applications, audit, mentoring
 from storage.models import (
+    Identity,
     Interaction,
     MentorProfile,
     Pairing,
@@ -207,3 +208,53 @@ async def count_interactions(session: AsyncSession, pairing_id: int) -> int:
         )
         or 0
     )
+
+
+async def alert_staff_about(
+    session: AsyncSession,
+    *,
+    pairing: Pairing,
+    kind: str,
+    key: str,
+    actor: str,
+    now: datetime,
+    config: ProgrammeConfig,
+    note: str | None = None,
+) -> bool:
+    """Queue a staff alert about a pair that no logged interaction caused (a check-in left
+    unanswered, a mentor pausing or stopping), once per `key`; audit-logged when queued."""
+    mentor = await session.get(Person, pairing.mentor_id)
+    mentor_slack = await session.scalar(
+        select(Identity.external_id).where(
+            Identity.person_id == pairing.mentor_id, Identity.channel == Channel.SLACK
+        )
+    )
+    queued = await mentoring.enqueue_to(
+        session,
+        key=key,
+        destination=STAFF_DESTINATION,
+        channel=Channel.SLACK,
+        template="staff.alert",
+        locale=config.default_locale,
+        context={
+            "kind": kind,
+            "pairing": pairing.id,
+            "mentor": (mentor.display_name if mentor else None) or "",
+            "mentor_slack": mentor_slack,
+            "mentee": await mentee_name(session, pairing),
+            "note": preview(note),
+            "choices": [["choice.staff.view_pair", f"sp:{pairing.id}"]],
+        },
+        now=now,
+    )
+    if queued is None:
+        return False
+    await audit.record(
+        session,
+        actor=actor,
+        action="staff_alerted",
+        now=now,
+        subject_person_id=pairing.youth_id,
+        detail={"pairing": pairing.id, "kind": kind},
+    )
+    return True

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
-from conversations import pairing
+from conversations import checkin, pairing
+from conversations.clock import FixedClock
 from storage import applications, people
 from storage.models import ApplicationStatus, Pairing, Person, Role
 
@@ -94,3 +96,37 @@ async def make_pair(
             config=services.config,
         )
         return made.id, youth.id, mentor.id
+
+
+async def due_round(services: Services, clock: FixedClock, pairing_id: int) -> bool:
+    """Move the clock to the pair's next check-in due date and run the scheduler's monthly
+    round for it, as the check-in tick does."""
+    async with services.sessions() as session:
+        pair = await session.get(Pairing, pairing_id)
+        assert pair is not None
+        assert pair.next_checkin_due_at is not None
+        clock.set(pair.next_checkin_due_at)
+    async with services.sessions() as session, session.begin():
+        pair = await session.get(Pairing, pairing_id)
+        assert pair is not None
+        return await checkin.monthly_round(
+            session, pairing=pair, now=clock.now(), config=services.config
+        )
+
+
+async def silent_until_asked(
+    services: Services,
+    clock: FixedClock,
+    pairing_id: int,
+    after_each: Callable[[], Awaitable[object]] | None = None,
+) -> None:
+    """Monthly rounds nobody answers, until the one that asks the mentor whether to go on;
+    `after_each` runs after every round (e.g. the outbox dispatcher)."""
+    for _ in range(services.config.nudges.silent_rounds_before_asking + 1):
+        assert await due_round(services, clock, pairing_id)
+        if after_each is not None:
+            await after_each()
+    async with services.sessions() as session:
+        pair = await session.get(Pairing, pairing_id)
+    assert pair is not None
+    assert pair.mentor_silent_rounds == services.config.nudges.silent_rounds_before_asking
