@@ -2,10 +2,11 @@
 the staff channel, and the outbox sender.
 
 Everything Slack-specific lives here: turning payloads into calls to the channel-agnostic
-flows (`conversations.checkin`, `contact_log`, `outcome`, `mentoring`), rendering `Reply`
-objects as Block Kit (with `slack_sdk.models`) and `Form` objects as modals, and mapping
-Web API errors to outbox outcomes. Every listener acknowledges first (Slack wants an answer
-within 3 seconds) and then does its work; each piece of work is one database transaction.
+flows (`conversations.checkin`, `silence`, `contact_log`, `outcome`, `mentoring`),
+rendering `Reply` objects as Block Kit (with `slack_sdk.models`) and `Form` objects as
+modals, and mapping Web API errors to outbox outcomes. Every listener acknowledges first
+(Slack wants an answer within 3 seconds) and then does its work; each piece of work is one
+database transaction.
 Text a person typed only ever reaches Slack through the templates, which keep `&`, `<` and
 `>` escaped, so a note containing `<!channel>` pings nobody.
 """
@@ -47,7 +48,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.i18n import TemplateRenderer
-from conversations import checkin, contact_log, mentoring, outcome
+from conversations import checkin, contact_log, mentoring, outcome, silence
 from conversations.clock import Clock
 from conversations.mentoring import NotAllowed, Result
 from conversations.messages import (
@@ -626,6 +627,10 @@ class SlackBot:
             if prefix == "cr":
                 return await checkin.remind_later(
                     session, mentor=mentor, checkin_id=target, now=now, config=config
+                )
+            if prefix == "cm":
+                return await silence.answer_continue(
+                    session, mentor=mentor, pairing_id=target, choice=second, now=now, config=config
                 )
             if prefix == "fm":
                 return await contact_log.first_meeting(

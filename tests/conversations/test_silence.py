@@ -1,5 +1,5 @@
 """The monthly round around the check-in: silent rounds, the one reminder, the staff
-escalation; no platform, a fixed clock."""
+escalation, and the silent mentor's continue / pause / stop; no platform, a fixed clock."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Services
-from conversations import checkin, contact_log
+from conversations import checkin, contact_log, silence
 from conversations.clock import FixedClock
 from conversations.mentoring import NotAllowed
 from conversations.pairing import change_status, find_mentor
@@ -22,7 +22,7 @@ from storage.models import (
     Person,
     Priority,
 )
-from tests.fakes.mentoring import due_round, make_pair, silent_until_asked
+from tests.fakes.mentoring import due_round, make_mentor, make_pair, silent_until_asked
 
 PARIS = ZoneInfo("Europe/Paris")
 # make_pair pairs on Monday 2 November 2026: check-ins are due on the 2nd at 10:00 in Paris
@@ -478,6 +478,76 @@ async def _log_contact_as(services: Services, mentor: Person, pairing_id: int) -
             now=services.clock.now(),
             config=services.config,
         )
+
+
+# --------------------------------------------------------------------------- the answer
+
+
+async def _continue(services: Services, mentor: Person, pairing_id: int, choice: str) -> list[str]:
+    async with services.sessions() as session, session.begin():
+        result = await silence.answer_continue(
+            session,
+            mentor=mentor,
+            pairing_id=pairing_id,
+            choice=choice,
+            now=services.clock.now(),
+            config=services.config,
+        )
+    return [r.key for r in result.replies]
+
+
+async def test_continue_resets_the_count_and_asks_this_months_checkin_at_once(
+    services: Services, clock: FixedClock
+) -> None:
+    pairing_id, _, _ = await make_pair(services)
+    await silent_until_asked(services, clock, pairing_id)
+    clock.advance(timedelta(hours=2))
+    mentor = await _mentor(services)
+    assert await _continue(services, mentor, pairing_id, "continue") == [
+        "silence.thanks",
+        "checkin.ask",
+    ]
+    pairing = await _pairing(services, pairing_id)
+    assert (pairing.status, pairing.mentor_silent_rounds) == ("active", 0)
+    row = await _checkin(services, pairing_id, "2027-03")
+    assert row.remind_at == clock.now() + timedelta(days=4)
+    assert row.escalate_at == clock.now() + timedelta(days=10)
+    # asked in the answer itself, not again through the outbox
+    assert [
+        d.idempotency_key.split(":")[2] for d in await _deliveries(services, "checkin.ask")
+    ] == [
+        "2026-12",
+        "2027-01",
+        "2027-02",
+    ]
+    assert await _continue(services, mentor, pairing_id, "stop") == ["silence.already_answered"]
+    assert (await _pairing(services, pairing_id)).status == "active"
+
+
+async def test_the_question_is_answered_only_when_pending_and_by_the_pairs_mentor(
+    services: Services, clock: FixedClock
+) -> None:
+    pairing_id, _, _ = await make_pair(services)
+    mentor = await _mentor(services)
+    # never asked: a forged button changes nothing
+    assert await _continue(services, mentor, pairing_id, "stop") == ["silence.already_answered"]
+    async with services.sessions() as session, session.begin():
+        intruder = await make_mentor(session, clock.now(), "UINTRUDER")
+    await silent_until_asked(services, clock, pairing_id)
+    with pytest.raises(NotAllowed) as refused:
+        await _continue(services, intruder, pairing_id, "stop")
+    assert refused.value.key == "mentor.not_your_pair"
+    with pytest.raises(NotAllowed) as refused:
+        await _continue(services, mentor, pairing_id, "explode")
+    assert refused.value.key == "common.stale_button"
+    assert await _continue(services, mentor, pairing_id, "pause") == ["silence.paused"]
+    assert await _continue(services, mentor, pairing_id, "pause") == ["silence.already_paused"]
+    pairing = await _pairing(services, pairing_id)
+    assert (pairing.status, pairing.next_checkin_due_at, pairing.mentor_silent_rounds) == (
+        "paused",
+        None,
+        0,
+    )
 
 
 def test_period_bounds_follow_the_programme_time_zone() -> None:
