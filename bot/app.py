@@ -24,12 +24,11 @@ from conversations.engine import Engine, ProgrammeConfig
 from conversations.messages import Sender
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.pacing import Pacer
+from scheduler.service import Scheduler
+from scheduler.ticks import Ticks
 from storage.database import create_engine, create_sessions
 
 logger = logging.getLogger(__name__)
-
-# how often the outbox is looked at while running
-DISPATCH_EVERY_SECONDS = 5.0
 
 
 @dataclass
@@ -80,6 +79,17 @@ def dispatcher(services: Services, senders: Mapping[str, Sender]) -> Dispatcher:
         services.clock,
         policy=policy,
         pacers={channel: pacers[channel] for channel in senders if channel in pacers},
+    )
+
+
+def build_scheduler(services: Services, senders: Mapping[str, Sender]) -> Scheduler:
+    """The periodic ticks (what is due) and the outbox dispatch, from the settings."""
+    return Scheduler(
+        Ticks(services.sessions, services.config),
+        dispatcher(services, senders) if senders else None,
+        services.clock,
+        tick_seconds=services.settings.tick_seconds,
+        dispatch_seconds=services.settings.dispatch_seconds,
     )
 
 
@@ -156,15 +166,11 @@ async def serve(services: Services, stop: asyncio.Event | None = None) -> None:
             )
             stack.push_async_callback(runner.cleanup)
             logger.info("Web server on %s:%s", settings.http_host, settings.http_port)
-        outbox = dispatcher(services, senders)
+        scheduler = build_scheduler(services, senders)
+        scheduler.start()
+        stack.push_async_callback(scheduler.stop)
         logger.info("Mentorbot is running; Ctrl+C to stop.")
-        while not stop.is_set():
-            try:
-                await outbox.run_once()
-            except Exception:
-                logger.exception("outbox dispatch failed; trying again shortly")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=DISPATCH_EVERY_SECONDS)
+        await stop.wait()
         logger.info("Stopping.")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import time
@@ -263,6 +264,13 @@ def review_decide(
     _run(work)
 
 
+async def _close(senders: dict[str, Any]) -> None:
+    for sender in senders.values():
+        close = getattr(sender, "close", None)
+        if close is not None:
+            await close()
+
+
 def _senders(services: Services) -> dict[str, Any]:
     senders: dict[str, Any] = {}
     if services.settings.telegram_bot_token is not None:
@@ -284,10 +292,7 @@ async def _send_now(services: Services) -> None:
     try:
         report = await dispatcher(services, senders).run_until_empty()
     finally:
-        for sender in senders.values():
-            close = getattr(sender, "close", None)
-            if close is not None:
-                await close()
+        await _close(senders)
     console.print(
         f"Messages sent now: {report.sent}; queued for later: {report.retried + report.postponed}"
         " (outside sending hours, or retried)."
@@ -413,6 +418,81 @@ def checkin_command(
 def send_due() -> None:
     """Send the proactive messages that are due now (the running bot does this by itself)."""
     _run(_send_now)
+
+
+@app.command("scheduler")
+def scheduler_command(
+    once: Annotated[
+        bool, typer.Option("--once", help="Run the ticks and send what is due once, then stop.")
+    ] = False,
+) -> None:
+    """Run only the scheduler: what is due (nudges, reminders, escalations) and the outbox.
+
+    `mentorbot run` already includes it; this is for a separate process (or cron, --once).
+    """
+    from bot.app import build_scheduler
+
+    async def work(services: Services) -> None:
+        senders = _senders(services)
+        scheduler = build_scheduler(services, senders)
+        try:
+            if once:
+                report = await scheduler.tick()
+                sent = await scheduler.dispatch()
+                console.print(f"Due work: {report.counts}; messages sent: {sent.sent}.")
+                return
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, stop.set)
+            scheduler.start()
+            console.print("Scheduler running; Ctrl+C to stop.")
+            await stop.wait()
+        finally:
+            await scheduler.stop()
+            await _close(senders)
+
+    _run(work)
+
+
+@app.command("status")
+def status_command(
+    unpaired: Annotated[
+        bool, typer.Option("--unpaired", help="List every eligible youth waiting for a mentor.")
+    ] = False,
+) -> None:
+    """The outbox queue (due, pending, sent today, failed, in doubt) and who is unreachable."""
+    from scheduler.status import gather
+
+    async def work(services: Services) -> None:
+        async with services.sessions() as session:
+            status = await gather(session, services.clock.now(), services.config)
+        table = Table(title="Outbox")
+        table.add_column("state")
+        table.add_column("messages", justify="right")
+        for label, count in status.queue:
+            table.add_row(label, str(count))
+        console.print(table)
+        if status.in_doubt:
+            table = Table(
+                title="In doubt: may or may not have arrived (check, then resend by hand)"
+            )
+            for column in ("id", "to", "message", "since", "why"):
+                table.add_column(column)
+            for row in status.in_doubt:
+                table.add_row(*row)
+            console.print(table)
+        console.print(f"Unreachable people (blocked the bot...): {len(status.unreachable)}")
+        for line in status.unreachable[:20]:
+            console.print(f"  {line}")
+        console.print(
+            f"Eligible youths waiting for a mentor for more than "
+            f"{services.config.nudges.unpaired_days} days: {len(status.unpaired)}"
+        )
+        for line in status.unpaired if unpaired else status.unpaired[:10]:
+            console.print(f"  {line}")
+
+    _run(work)
 
 
 @review_app.command("resolve")
