@@ -688,6 +688,9 @@ class FakeBotApi:
 
         self.requests: list[Recorded] = []
         self.rate_limited = 0
+        # called with each request once its parameters are read, before it is handled (a
+        # test can act when the Nth message arrives, e.g. kill the process sending them)
+        self.on_request: Callable[[Recorded], None] | None = None
 
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -907,6 +910,10 @@ class FakeBotApi:
         wanted = method.lower()
         return [r for r in self.requests if r.method.lower() == wanted]
 
+    def unanswered(self, method: str) -> list[Recorded]:
+        """Requests to ``method`` received and not answered yet (e.g. held by ``delay_next``)."""
+        return [r for r in self.calls(method) if r.status == 0]
+
     def sent_messages(self, chat_id: ChatId | None = None) -> list[JSONDict]:
         """Params of successful sendMessage/sendDocument/editMessageText calls, in order."""
         return [r.params for r in self._successful(_MESSAGE_METHODS, chat_id)]
@@ -968,6 +975,8 @@ class FakeBotApi:
         self.requests.append(record)
         try:
             record.params, record.files = await self._read_params(request)
+            if self.on_request is not None:
+                self.on_request(record)
             if token != self.token:
                 raise ApiError(401, "Unauthorized")
             if known is None:
