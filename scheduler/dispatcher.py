@@ -92,13 +92,14 @@ class Dispatcher:
                 claimed = await outbox.claim_due(
                     session, self._clock.now(), limit=self._batch, channel=channel
                 )
-                ids = [row.id for row in claimed]
-            if not ids:
+                # each row with the lease it was claimed under: proof that it is still ours
+                taken = [(row.id, row.claimed_until) for row in claimed]
+            if not taken:
                 continue
-            queue: asyncio.Queue[int] = asyncio.Queue()
-            for delivery_id in ids:
-                queue.put_nowait(delivery_id)
-            workers = max(1, min(self._policy.workers, len(ids)))
+            queue: asyncio.Queue[tuple[int, datetime | None]] = asyncio.Queue()
+            for item in taken:
+                queue.put_nowait(item)
+            workers = max(1, min(self._policy.workers, len(taken)))
             await asyncio.gather(*(self._work(queue, report) for _ in range(workers)))
         return report
 
@@ -113,21 +114,29 @@ class Dispatcher:
                 break
         return total
 
-    async def _work(self, queue: asyncio.Queue[int], report: DispatchReport) -> None:
+    async def _work(
+        self, queue: asyncio.Queue[tuple[int, datetime | None]], report: DispatchReport
+    ) -> None:
         while not queue.empty():
-            delivery_id = queue.get_nowait()
+            delivery_id, lease_until = queue.get_nowait()
             try:
-                await self._send_one(delivery_id, report)
+                await self._send_one(delivery_id, lease_until, report)
             except Exception:
                 # the row keeps its lease and is retried after it; the others go on
                 logger.exception("delivery %s could not be dispatched", delivery_id)
 
     # ------------------------------------------------------------------ one delivery
 
-    async def _send_one(self, delivery_id: int, report: DispatchReport) -> None:
+    async def _send_one(
+        self, delivery_id: int, lease_until: datetime | None, report: DispatchReport
+    ) -> None:
         async with self._sessions() as session:
             delivery = await session.get(Delivery, delivery_id)
-            if delivery is None or delivery.status not in ("pending", "failed"):
+            if (
+                delivery is None
+                or delivery.status not in ("pending", "failed")
+                or delivery.claimed_until != lease_until  # our lease ended, another took it
+            ):
                 return
             person = await session.get(Person, delivery.person_id) if delivery.person_id else None
             now = self._clock.now()
@@ -143,15 +152,19 @@ class Dispatcher:
                 await session.commit()
                 report.undeliverable += 1
                 return
+            # wait for our turn before writing anything: a transaction left open across the
+            # wait (up to a whole 429 pause) would hold its locks (all of SQLite) meanwhile
+            pacer = self._pacers.get(delivery.channel)
+            if pacer is not None:
+                await pacer.wait_turn(recipient)
             if person is not None and not await self._spend_budget(session, delivery, person, now):
                 outbox.postpone(delivery, self._tomorrow(person, now))
                 await session.commit()
                 report.postponed += 1
                 return
-            pacer = self._pacers.get(delivery.channel)
-            if pacer is not None:
-                await pacer.wait_turn(recipient)
-            outbox.mark_sending(delivery, self._clock.now())
+            if not await outbox.start_sending(session, delivery, lease_until, self._clock.now()):
+                await session.rollback()  # another dispatcher has it: the budget is not ours
+                return
             await session.commit()
             result = await self._senders[delivery.channel].send(recipient, reply)
             self._record(delivery, person, result, report, pacer)

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Delivery, DeliveryStatus, Priority
 
@@ -101,10 +102,32 @@ async def claim_due(
     return rows
 
 
-def mark_sending(delivery: Delivery, now: datetime) -> None:
-    """Just before the platform call: from here a crash leaves the row in doubt."""
-    delivery.status, delivery.sending_at = DeliveryStatus.SENDING, now
-    delivery.attempts += 1
+async def start_sending(
+    session: AsyncSession, delivery: Delivery, lease_until: datetime | None, now: datetime
+) -> bool:
+    """Just before the platform call: from here a crash leaves the row in doubt.
+
+    One conditional UPDATE: the row goes `sending` only if it is still pending (or failed)
+    under the claim this dispatcher made (`lease_until`). A dispatcher that waited past its
+    lease (a long 429 pause) may find that another one has claimed, or already sent, the
+    row meanwhile: then it gets False and must not send it.
+    """
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery.id,
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+            Delivery.claimed_until == lease_until,
+        )
+        .values(status=DeliveryStatus.SENDING, sending_at=now, attempts=Delivery.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    set_committed_value(delivery, "status", DeliveryStatus.SENDING)
+    set_committed_value(delivery, "sending_at", now)
+    set_committed_value(delivery, "attempts", delivery.attempts + 1)
+    return True
 
 
 def postpone(delivery: Delivery, until: datetime) -> None:
