@@ -31,8 +31,12 @@ class Pacer:
     ) -> None:
         if overall_per_second <= 0 or per_recipient_per_second <= 0:
             raise ValueError("rates must be positive")
-        # a burst as large as one second's worth, then a steady rate
-        self._overall = AsyncLimiter(max(1.0, overall_per_second), 1.0)
+        # A burst of a tenth of a second's worth, not a whole second's: a full second's burst
+        # followed by the steady rate leaves the platform's bucket empty, and the slightest
+        # jitter on the way (a request overtaking the previous one) is answered 429. The small
+        # burst only makes up for the event loop waking a sender late.
+        burst = max(1.0, overall_per_second / 10)
+        self._overall = AsyncLimiter(burst, burst / overall_per_second)
         self._per_recipient_rate = per_recipient_per_second
         self._recipients: OrderedDict[str, AsyncLimiter] = OrderedDict()
         self._monotonic = monotonic
