@@ -147,6 +147,9 @@ class Dispatcher:
                 report.postponed += 1
                 return
             reply, recipient = await self._reply(session, delivery, person)
+            if person is not None and person.unreachable_at is not None:
+                # they blocked the bot: no call to the platform (staff see them in status)
+                recipient = None
             if recipient is None:
                 outbox.mark_undeliverable(delivery, "no reachable account")
                 await session.commit()
