@@ -279,17 +279,8 @@ async def on_input(turn: Turn) -> None:
             return
         await _accept(turn, question, value)
         return
-    if incoming.kind is not Kind.TEXT:
-        turn.say("common.unsupported")
-        _ask(turn, question, again=True)
-        return
-    text = incoming.text.strip()
-    if not text:
-        turn.say("common.empty")
-        _ask(turn, question, again=True)
-        return
-    if len(text) > MAX_TEXT:
-        turn.say("common.too_long", limit=MAX_TEXT)
+    text = turn.typed_answer()
+    if text is None:
         _ask(turn, question, again=True)
         return
     parsed = question.parse(text, turn)

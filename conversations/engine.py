@@ -83,6 +83,23 @@ class Turn:
         )
 
 
+    def typed_answer(self) -> str | None:
+        """The text the person typed, trimmed; None (after saying why, kindly) for a sticker,
+        an empty message or one too long to be an answer."""
+        incoming = self.incoming
+        if incoming.kind is not Kind.TEXT:
+            self.say("common.unsupported")
+            return None
+        text = incoming.text.strip()
+        if not text:
+            self.say("common.empty")
+            return None
+        if len(text) > MAX_TEXT:
+            self.say("common.too_long", limit=MAX_TEXT)
+            return None
+        return text
+
+
 def pick_locale(language_code: str | None, default: str) -> str:
     """The bot's language from the platform's language code ("fr-FR" -> "fr")."""
     if language_code:
