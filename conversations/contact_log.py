@@ -267,6 +267,13 @@ async def record_contact(
         checkin.how, checkin.topics = report.how, [t.value for t in report.topics]
         checkin.progress, checkin.note = report.progress, report.note
         checkin.needs_staff = report.needs_staff
+        # the mentor's "yes" may be the answer that completes a disagreement with the youth
+        # (imported here: pulse builds on the check-in, which builds on this module)
+        from conversations.pulse import check_disagreement
+
+        await check_disagreement(
+            session, pairing=pairing, period=checkin.period, now=now, config=config
+        )
     mentee = await mentoring.mentee_name(session, pairing)
     result.say("mentor.contact_logged", mentor.locale, mentee=mentee)
     if report.needs_staff:

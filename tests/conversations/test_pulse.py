@@ -685,3 +685,41 @@ async def test_queued_messages_render_and_buttons_fit_telegram(
             _as_dispatched(by_template[template], "Claire"), Channel.SLACK
         ).text
         assert f"{pairing_id}" in text
+
+
+async def test_the_mentors_later_yes_completes_the_disagreement(
+    services: Services, clock: FixedClock
+) -> None:
+    from conversations import checkin, contact_log
+    from storage.models import Person as PersonRow
+
+    pairing_id, _, mentor_id, _ = await paired(services, clock)
+    await _mentor_said(services, pairing_id, "2026-11", CheckinAnswer.YES)
+    await _two_months_of_no(services, clock, pairing_id)  # now in December
+    assert await deliveries(services, "staff.disagreement") == []
+    async with services.sessions() as session, session.begin():
+        asked = await checkin.start_checkin(
+            session, pairing_id=pairing_id, now=clock.now(), config=services.config
+        )
+        mentor = await session.get(PersonRow, mentor_id)
+        assert mentor is not None
+        await session.refresh(mentor, ["identities"])
+        await contact_log.record_contact(
+            session,
+            mentor=mentor,
+            pairing_id=pairing_id,
+            checkin_id=asked.id,
+            report=contact_log.ContactReport(
+                how=contact_log.How.CALL,
+                topics=(contact_log.Topic.MORALE,),
+                progress=contact_log.Progress.GOOD,
+                note=None,
+                needs_staff=False,
+            ),
+            source_event_id="view-december",
+            channel="slack",
+            now=clock.now(),
+            config=services.config,
+        )
+    [alert] = await deliveries(services, "staff.disagreement")
+    assert alert.idempotency_key == f"disagree:{pairing_id}:2026-12"
