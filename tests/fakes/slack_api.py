@@ -50,10 +50,29 @@ i.e. what a person would actually see.
 Slack's ``https://hooks.slack.com/...`` (Bolt's ``respond()``); give it to
 ``SignedRequests(response_url_base=api.hooks_url)`` so tests never reach the network;
 :meth:`FakeSlackApi.responses` returns what was posted there.
+
+Slow and lost answers: :meth:`FakeSlackApi.delay_next` holds the answer to the next calls of
+a method (the call takes effect at once, as when Slack posted the message but the answer
+came too late); :meth:`FakeSlackApi.drop_next` takes effect, then closes the connection
+without answering. A stopped fake refuses connections.
+
+Socket Mode: ``apps.connections.open`` needs the app-level token (``xapp-...``, a bot token
+answers ``not_allowed_token_type``) and returns a single-use ``ws://127.0.0.1:PORT/link/?ticket=``
+URL. The websocket there sends ``{"type": "hello", ...}`` on connect, like Slack; a test pushes
+envelopes with :meth:`FakeSlackApi.socket_send` (build them with :func:`socket_envelope`)
+and waits for the client's acknowledgement (``{"envelope_id": ..., "payload"?: ...}``) with
+:meth:`FakeSlackApi.socket_ack`. :meth:`FakeSlackApi.stop` closes open sockets first::
+
+    async with FakeSlackApi(app_token="xapp-1-test") as api:
+        ...  # start the app in Socket Mode with base_url=api.base_url
+        await api.socket_connected()
+        sent = await api.socket_send(socket_envelope("slash_commands", {"command": ...}))
+        ack = await api.socket_ack(sent)
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -67,7 +86,7 @@ from types import TracebackType
 from typing import Any, Self
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 JsonDict = dict[str, Any]
 
@@ -97,6 +116,11 @@ _JSON_FIELDS = frozenset(
 )
 _FIRST_TS_MICROS = 1_700_000_000_000_100
 _TS_STEP_MICROS = 100
+#: The app-level token (Socket Mode) the fake accepts unless told otherwise.
+DEFAULT_APP_TOKEN = "xapp-1-A1-1-test"
+SOCKET_PATH = "/link/"
+#: Envelope types that accept a response payload in the acknowledgement, like Slack's.
+_ACCEPTS_RESPONSE_PAYLOAD = frozenset({"slash_commands"})
 
 
 @dataclass(slots=True)
@@ -295,6 +319,35 @@ def dm_channel_id(user_id: str) -> str:
     return f"D{user_id}"
 
 
+def socket_envelope(
+    kind: str,
+    payload: JsonDict,
+    *,
+    envelope_id: str | None = None,
+    retry_attempt: int = 0,
+    retry_reason: str = "",
+) -> JsonDict:
+    """A Socket Mode envelope as Slack sends it over the websocket.
+
+    ``kind`` is ``"events_api"`` (``payload`` is the ``event_callback`` body),
+    ``"interactive"`` (the interaction payload: ``block_actions``, ``view_submission``...) or
+    ``"slash_commands"`` (the command's fields). Without ``envelope_id``,
+    :meth:`FakeSlackApi.socket_send` assigns one.
+    """
+    envelope: JsonDict = {"type": kind, "payload": payload}
+    if envelope_id is not None:
+        envelope["envelope_id"] = envelope_id
+    if kind == "interactive":
+        accepts = payload.get("type") in ("view_submission", "block_suggestion")
+    else:
+        accepts = kind in _ACCEPTS_RESPONSE_PAYLOAD
+    envelope["accepts_response_payload"] = accepts
+    if kind == "events_api":
+        envelope["retry_attempt"] = retry_attempt
+        envelope["retry_reason"] = retry_reason
+    return envelope
+
+
 class FakeSlackApi:
     """The Slack Web API stand-in. See the module docstring."""
 
@@ -313,6 +366,7 @@ class FakeSlackApi:
         per_channel_per_second: float = 1.0,
         burst: int = 3,
         clock: Callable[[], float] = time.monotonic,
+        app_token: str = DEFAULT_APP_TOKEN,
     ) -> None:
         self.bot_token = bot_token
         self.team_id = team_id
@@ -326,6 +380,7 @@ class FakeSlackApi:
         self.per_channel_per_second = per_channel_per_second
         self.burst = burst
         self.clock = clock
+        self.app_token = app_token
 
         self.requests: list[Recorded] = []
         self.rate_limited = 0
@@ -343,6 +398,18 @@ class FakeSlackApi:
         self._posted: dict[tuple[str, str], JsonDict] = {}
         self._views: dict[str, JsonDict] = {}
         self._home_view_ids: dict[str, str] = {}
+        # slow or lost answers: method -> how many seconds each next answer is held, or None
+        # for a connection closed without an answer
+        self._delays: dict[str, deque[float | None]] = {}
+        self._closing = asyncio.Event()
+        # Socket Mode
+        #: Every text message the clients sent over a socket (acknowledgements), in order.
+        self.socket_received: list[JsonDict] = []
+        #: How many websocket connections were opened (a reconnection counts).
+        self.socket_connections = 0
+        self._tickets: set[str] = set()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_changed = asyncio.Condition()
 
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
@@ -368,7 +435,11 @@ class FakeSlackApi:
         """Listen on 127.0.0.1 on a free port."""
         if self._runner is not None:
             return
+        self._closing = asyncio.Event()
         app = web.Application()
+        # before the generic route: it takes the app-level token, not the bot token
+        app.router.add_route("*", "/api/apps.connections.open", self._handle_connections_open)
+        app.router.add_route("GET", SOCKET_PATH, self._handle_socket)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_route("POST", "/hooks/{path:.*}", self._handle_hook)
         runner = web.AppRunner(app, access_log=None)
@@ -379,6 +450,9 @@ class FakeSlackApi:
         self._port = int(runner.addresses[0][1])
 
     async def stop(self) -> None:
+        self._closing.set()  # wakes held answers
+        for socket in list(self._sockets):
+            await socket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -461,6 +535,24 @@ class FakeSlackApi:
         self._failures.setdefault(method, deque()).append(
             _Failure(error=error, retry_after=retry_after, status=status, remaining=times)
         )
+
+    def delay_next(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Hold the answer to the next ``times`` calls to ``method`` for ``seconds``.
+
+        The call takes effect at once (a posted message is recorded and counts in
+        :meth:`messages`, as when Slack posted it but its answer came too late); a client
+        that stops waiting before then gets no answer. :meth:`stop` ends the wait.
+        """
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        self._delays.setdefault(method, deque()).extend([seconds] * times)
+
+    def drop_next(self, method: str, *, times: int = 1) -> None:
+        """The next ``times`` calls to ``method`` take effect, then their connection is
+        closed without an answer (the client sees the server disconnect)."""
+        if times < 1:
+            raise ValueError("times must be at least 1")
+        self._delays.setdefault(method, deque()).extend([None] * times)
 
     def expire_trigger_ids(self, *trigger_ids: str) -> None:
         """Refuse the given trigger ids, or, without arguments, every trigger id from now on
@@ -552,7 +644,136 @@ class FakeSlackApi:
                 response=reply.body,
             )
         )
+        await self._hold(method, request)
         return web.json_response(reply.body, status=reply.status, headers=reply.headers)
+
+    async def _hold(self, method: str, request: web.Request) -> None:
+        """Apply a scripted delay or dropped connection to this answer."""
+        queue = self._delays.get(method)
+        if not queue:
+            return
+        seconds = queue.popleft()
+        if seconds is None:
+            if request.transport is not None:
+                request.transport.close()
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self._closing.wait()
+
+    # ------------------------------------------------------------------ Socket Mode
+
+    async def _handle_connections_open(self, request: web.Request) -> web.Response:
+        params = await self._read_params(request)
+        token = params.pop("token", None)
+        authorization = request.headers.get("Authorization")
+        if authorization is not None and authorization.startswith("Bearer "):
+            token = authorization.removeprefix("Bearer ")
+        failure = None if not token else self._take_failure("apps.connections.open")
+        if not token:
+            reply = _error("not_authed")
+        elif not str(token).startswith("xapp-"):
+            reply = _error("not_allowed_token_type")
+        elif token != self.app_token:
+            reply = _error("invalid_auth")
+        elif failure is not None:
+            reply = failure
+        else:
+            ticket = f"{next(self._ids):08x}-{self.app_id.lower()}"
+            self._tickets.add(ticket)
+            url = f"ws://127.0.0.1:{self.port}{SOCKET_PATH}?ticket={ticket}&app_id={self.app_id}"
+            reply = _Reply({"ok": True, "url": url})
+        self.requests.append(
+            Recorded(
+                method="apps.connections.open",
+                params=params,
+                http_verb=request.method,
+                status=reply.status,
+                response=reply.body,
+            )
+        )
+        return web.json_response(reply.body, status=reply.status, headers=reply.headers)
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        ticket = request.query.get("ticket", "")
+        if ticket not in self._tickets:
+            return web.Response(status=401, text="invalid ticket")
+        self._tickets.discard(ticket)  # a URL is good for one connection
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": len(self._sockets) + 1,
+                "debug_info": {
+                    "host": "applink-fake",
+                    "build_number": 1,
+                    "approximate_connection_time": 18060,
+                },
+                "connection_info": {"app_id": self.app_id},
+            }
+        )
+        async with self._socket_changed:
+            self._sockets.append(socket)
+            self.socket_connections += 1
+            self._socket_changed.notify_all()
+        try:
+            async for message in socket:
+                if message.type is not WSMsgType.TEXT:
+                    continue
+                with contextlib.suppress(json.JSONDecodeError):
+                    received = json.loads(message.data)
+                    if isinstance(received, dict):
+                        async with self._socket_changed:
+                            self.socket_received.append(received)
+                            self._socket_changed.notify_all()
+        finally:
+            async with self._socket_changed:
+                self._sockets.remove(socket)
+                self._socket_changed.notify_all()
+        return socket
+
+    async def _wait_socket(self, condition: Callable[[], bool], within: float) -> None:
+        async with asyncio.timeout(within), self._socket_changed:
+            await self._socket_changed.wait_for(condition)
+
+    @property
+    def socket_count(self) -> int:
+        """How many Socket Mode connections are open now."""
+        return len(self._sockets)
+
+    async def socket_connected(self, within: float = 10) -> None:
+        """Wait until a Socket Mode client is connected (TimeoutError after ``within`` seconds)."""
+        await self._wait_socket(lambda: bool(self._sockets), within)
+
+    async def socket_closed(self, within: float = 10) -> None:
+        """Wait until no Socket Mode client is connected (TimeoutError after ``within`` seconds)."""
+        await self._wait_socket(lambda: not self._sockets, within)
+
+    async def socket_send(self, envelope: JsonDict) -> str:
+        """Push an envelope to the most recent connection; returns its ``envelope_id``
+        (assigned when missing). Raises RuntimeError when no client is connected."""
+        if not self._sockets:
+            raise RuntimeError("no Socket Mode client is connected")
+        envelope = dict(envelope)
+        envelope.setdefault("envelope_id", f"{next(self._ids):08x}-envelope")
+        await self._sockets[-1].send_json(envelope)
+        return str(envelope["envelope_id"])
+
+    def socket_acks(self) -> dict[str, JsonDict]:
+        """Acknowledgements received so far, by ``envelope_id`` (the first one of each)."""
+        acks: dict[str, JsonDict] = {}
+        for message in self.socket_received:
+            envelope_id = message.get("envelope_id")
+            if isinstance(envelope_id, str):
+                acks.setdefault(envelope_id, message)
+        return acks
+
+    async def socket_ack(self, envelope_id: str, within: float = 10) -> JsonDict:
+        """Wait (at most ``within`` seconds) for the client's acknowledgement of
+        ``envelope_id`` and return it."""
+        await self._wait_socket(lambda: envelope_id in self.socket_acks(), within)
+        return self.socket_acks()[envelope_id]
 
     async def _handle_hook(self, request: web.Request) -> web.Response:
         raw = await request.text()
