@@ -811,12 +811,18 @@ def _int(value: object) -> int | None:
     return None
 
 
-def build_client(token: str, base_url: str, *, retry_on_rate_limit: bool) -> AsyncWebClient:
+def build_client(
+    token: str, base_url: str, *, retry_on_rate_limit: bool, timeout: int = 30
+) -> AsyncWebClient:
     """A Web API client; the listeners' one retries once on 429 (Retry-After honoured),
-    the outbox sender's does not (the outbox reschedules instead)."""
-    client = AsyncWebClient(token=token, base_url=base_url)
+    the outbox sender's retries nothing: the outbox reschedules, and slack-sdk's default
+    retry after a dropped connection would post a message Slack may already have posted
+    a second time (that is the outbox's "in doubt"). `timeout` is in seconds."""
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=timeout)
     if retry_on_rate_limit:
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+    else:
+        client.retry_handlers = []
     return client
 
 
