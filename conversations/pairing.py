@@ -308,6 +308,8 @@ async def _announce(
             "field": str(answers.get("field") or ""),
             "region": str(answers.get("region") or ""),
             "choices": [["choice.mentor.first_meeting", f"fm:{pairing.id}"]],
+            # once delivered, the Slack sender republishes the mentor's App Home with this pair
+            "refresh_home": True,
         },
         now=now,
         priority=Priority.URGENT,

@@ -265,6 +265,9 @@ class SlackSender:
     """Sends outbox deliveries; maps Web API errors to outbox outcomes.
 
     A 429 pauses every send on this workspace until its Retry-After has passed.
+    A delivery whose context has `refresh_home` set (a new pairing's introduction) also
+    republishes the person's App Home with `publish_home` once the message is posted: the
+    outbox context is the only link from a staff action to the mentor's Slack.
     """
 
     def __init__(
@@ -273,11 +276,14 @@ class SlackSender:
         renderer: SlackRenderer,
         clock: Clock,
         staff_channel: str | None,
+        *,
+        publish_home: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self._client = client
         self._renderer = renderer
         self._clock = clock
         self._staff_channel = staff_channel
+        self._publish_home = publish_home
         self._paused_until: datetime | None = None
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
@@ -298,7 +304,19 @@ class SlackSender:
             return SendResult(SendStatus.RETRY, error=f"{type(error).__name__}: {error}")
         except (TimeoutError, aiohttp.ClientError) as error:
             return SendResult(SendStatus.IN_DOUBT, error=f"{type(error).__name__}: {error}")
+        if reply.context.get("refresh_home") and chat_id != mentoring.STAFF_DESTINATION:
+            await self._refresh_home(chat_id)
         return SendResult(SendStatus.SENT)
+
+    async def _refresh_home(self, user_id: str) -> None:
+        """Republish the App Home; the message is sent whatever happens here (the home is
+        published again whenever the mentor opens it)."""
+        if self._publish_home is None:
+            return
+        try:
+            await self._publish_home(user_id)
+        except (SlackApiError, TimeoutError, aiohttp.ClientError):
+            logger.warning("could not refresh the App Home of %s", user_id, exc_info=True)
 
     def _failure(self, error: SlackApiError, now: datetime) -> SendResult:
         response = error.response
@@ -848,5 +866,6 @@ def build_slack(services: Services) -> tuple[SlackBot, SlackSender]:
         bot.view,
         services.clock,
         settings.slack_staff_channel,
+        publish_home=bot.publish_home,
     )
     return bot, sender

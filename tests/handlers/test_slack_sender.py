@@ -1,8 +1,10 @@
-"""The outbox's Slack sender when Slack is slow, drops the connection or cannot be reached:
-the real AsyncWebClient against the stand-in Web API on 127.0.0.1."""
+"""The outbox's Slack sender when Slack is slow, drops the connection or cannot be reached,
+and the App Home it refreshes when a new pairing's introduction is delivered: the real
+AsyncWebClient against the stand-in Web API on 127.0.0.1."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,14 +15,14 @@ from sqlalchemy import select
 from bot.app import Services, build
 from conversations.clock import FixedClock
 from conversations.messages import Reply, SendStatus
-from handlers.slack import SlackRenderer, SlackSender, build_client
+from handlers.slack import SlackRenderer, SlackSender, build_client, build_slack
 from scheduler.dispatcher import Dispatcher
 from storage.database import upgrade
 from storage.models import Delivery, DeliveryStatus
 from tests.conftest import make_settings
 from tests.fakes.mentoring import make_pair
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_bot import TOKEN
+from tests.fakes.slack_bot import SECRET, TOKEN
 
 MENTOR = "UMENTOR1"
 # the sender's client gives up after this many seconds; the stand-in answers much later
@@ -31,6 +33,23 @@ SLOW = 30
 @pytest.fixture
 async def services(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Services]:
     built = build(make_settings(f"sqlite+aiosqlite:///{tmp_path / 'sender.db'}"), clock)
+    await upgrade(built.db)
+    yield built
+    await built.close()
+
+
+@pytest.fixture
+async def slack_services(
+    tmp_path: Path, clock: FixedClock, slack_api: FakeSlackApi
+) -> AsyncIterator[Services]:
+    """Services whose settings point Slack at the stand-in, as `mentorbot run` reads them."""
+    settings = make_settings(
+        f"sqlite+aiosqlite:///{tmp_path / 'home.db'}",
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=slack_api.base_url,
+    )
+    built = build(settings, clock)
     await upgrade(built.db)
     yield built
     await built.close()
@@ -131,3 +150,41 @@ async def test_dispatcher_retries_an_intro_slack_could_not_be_reached_for(
     row = await intro(services, pairing_id)
     assert row.status == DeliveryStatus.SENT
     assert len(slack_api.messages(MENTOR)) == 1
+
+
+def home_text(api: FakeSlackApi, user_id: str) -> str:
+    view = api.published_home(user_id) or {}
+    return json.dumps(view.get("blocks", []), ensure_ascii=False)
+
+
+async def test_a_new_pairing_refreshes_the_mentors_app_home_once_its_intro_is_delivered(
+    slack_services: Services, slack_api: FakeSlackApi, clock: FixedClock
+) -> None:
+    _, slack_sender = build_slack(slack_services)  # as `mentorbot run` wires it
+    outbox = Dispatcher(slack_services.sessions, {"slack": slack_sender}, clock)
+    pairing_id, _, _ = await make_pair(slack_services, mentor_slack=MENTOR)  # staff: `pair`
+    assert slack_api.published_home(MENTOR) is None
+
+    assert (await outbox.run_once()).sent == 1
+    assert "vous accompagnez désormais Inès" in slack_api.messages(MENTOR)[-1]["text"]
+    assert "Inès" in home_text(slack_api, MENTOR)
+
+    await make_pair(slack_services, mentor_slack=MENTOR, youth_name="Yanis")
+    assert (await outbox.run_once()).sent == 1
+    home = home_text(slack_api, MENTOR)
+    assert "Inès" in home
+    assert "Yanis" in home
+    assert (await intro(slack_services, pairing_id)).status == DeliveryStatus.SENT
+
+
+async def test_the_intro_is_sent_even_when_the_app_home_cannot_be_refreshed(
+    slack_services: Services, slack_api: FakeSlackApi, clock: FixedClock
+) -> None:
+    _, slack_sender = build_slack(slack_services)
+    pairing_id, _, _ = await make_pair(slack_services, mentor_slack=MENTOR)
+    slack_api.fail_next("views.publish", "internal_error", status=500)
+    report = await Dispatcher(slack_services.sessions, {"slack": slack_sender}, clock).run_once()
+    assert report.sent == 1
+    assert (await intro(slack_services, pairing_id)).status == DeliveryStatus.SENT
+    assert len(slack_api.messages(MENTOR)) == 1
+    assert slack_api.published_home(MENTOR) is None
