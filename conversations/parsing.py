@@ -544,3 +544,14 @@ def parse_birth_date(text: str, today: date) -> date | DateError:
     if born > today:
         return DateError.FUTURE
     return born
+
+
+def padded_words(text: str) -> str:
+    """The normalised words of `text`, space-separated with a space at both ends, so that
+    `has_phrase` matches whole words only ("cdi" in " un cdi ", not in " cdiscount ")."""
+    return " " + " ".join(normalise(text).replace("'", " ").split()) + " "
+
+
+def has_phrase(words: str, phrases: frozenset[str]) -> bool:
+    """Whether `words` (from `padded_words`) contains one of `phrases` as whole words."""
+    return any(f" {phrase} " in words for phrase in phrases)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 
-from conversations import eligibility_flow, pairing, parsing, pulse
+from conversations import eligibility_flow, job_outcome, pairing, parsing, pulse
 from conversations.eligibility import Tristate
 from conversations.engine import LOCALES, Turn
 from conversations.messages import Attachment, Choice, Kind
@@ -70,8 +70,8 @@ async def on_message(turn: Turn) -> None:
     if state is not None and state.flow == eligibility_flow.FLOW:
         await eligibility_flow.on_input(turn)
         return
-    if state is not None and state.flow == pulse.OUTCOME_FLOW:
-        await pulse.on_outcome_input(turn)
+    if state is not None and state.flow == job_outcome.OUTCOME_FLOW:
+        await job_outcome.on_outcome_input(turn)
         return
     if incoming.kind is Kind.TEXT and state is None and await pulse.on_text(turn):
         return
@@ -112,8 +112,8 @@ async def _resume(turn: Turn) -> None:
         return
     if state.flow == eligibility_flow.FLOW:
         await eligibility_flow.ask_current(turn, again=True)
-    elif state.flow == pulse.OUTCOME_FLOW:
-        await pulse.ask_outcome_current(turn, again=True)
+    elif state.flow == job_outcome.OUTCOME_FLOW:
+        await job_outcome.ask_outcome_current(turn, again=True)
     elif state.flow == ACCOUNT_FLOW:
         await _ask_confirmation(turn, AccountStep(state.step))
 
@@ -326,8 +326,8 @@ async def _cancel(turn: Turn) -> None:
         turn.say("account.cancelled")
         await _back_to_previous(turn)
         return
-    if state is not None and state.flow == pulse.OUTCOME_FLOW:
-        await pulse.cancel_outcome(turn)
+    if state is not None and state.flow == job_outcome.OUTCOME_FLOW:
+        await job_outcome.cancel_outcome(turn)
         return
     turn.say("common.nothing_to_cancel")
     await _resume(turn)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Services
-from conversations import pulse
+from conversations import job_outcome, pulse
 from conversations.clock import FixedClock
 from conversations.messages import Channel, Choice, Reply
 from conversations.outcome import Contract, OutcomeKind
@@ -293,7 +293,7 @@ async def test_found_asks_the_outcome_questions_and_tells_staff(
     said = await youth.presses(said.value_of("trouvé"))
     assert "Bravo Inès" in said.text
     assert "Quel type de contrat" in said.text
-    assert len(said.buttons) == len(pulse.JobContract)
+    assert len(said.buttons) == len(job_outcome.JobContract)
     said = await youth.says("un CDD")  # a CDD's length matters: asked again
     assert "pas compris" in said.text
     said = await youth.presses("diploma:bac5")  # a button of another question
