@@ -509,9 +509,37 @@ class SlackBot:
                 return
         await self.publish_home(user_id)
 
-    async def on_message(self, ack: AsyncAck) -> None:
-        # messages in the app's DM: the bot answers through the slash command and buttons
+    async def on_message(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
+        event = body.get("event") or {}
+        # a person writing in the app's Messages tab (not the bot itself, not an edit)
+        if (
+            event.get("channel_type") == "im"
+            and not event.get("subtype")
+            and not event.get("bot_id")
+        ):
+            self._later(
+                self._on_direct_message(
+                    str(body.get("event_id") or ""), str(event.get("user") or "")
+                )
+            )
+
+    async def _on_direct_message(self, event_id: str, user_id: str) -> None:
+        """Free text in the DM: the bot works with buttons and commands, so it says which
+        (once per event: a retried event gets no second answer)."""
+        async with self.services.sessions() as session, session.begin():
+            if event_id and not await people.mark_processed(
+                session, Channel.SLACK, event_id, self._now()
+            ):
+                return
+
+        async def explain(_session: AsyncSession, mentor: Person) -> Result:
+            result = Result()
+            result.say("mentor.free_text", mentor.locale)
+            result.say("mentor.help", mentor.locale)
+            return result
+
+        await self._act(user_id, explain)
 
     # -- slash command
 

@@ -408,3 +408,24 @@ async def test_unreachable_slack_accounts_are_undeliverable(
             await session.scalars(select(Delivery).where(Delivery.status == "undeliverable"))
         ).all()
     assert failed.last_error == error
+
+
+async def test_free_text_in_the_apps_messages_gets_a_helpful_answer_once(
+    slack: SlackHarness, services: Services
+) -> None:
+    await make_pair(services, mentor_slack=MENTOR)
+    message = slack.requests.message_im(MENTOR, "Bonjour, je pars en vacances demain")
+    assert (await slack.send(*slack.requests.event(message, event_id="EvDM")))[0] == 200
+    said = slack.texts(MENTOR)
+    assert len(said) == 2
+    assert "Je ne lis pas les messages libres" in said[0]
+    assert "/mentorbot pause" in said[1]
+    # Slack retries the event: no second answer
+    await slack.send(*slack.requests.event(message, event_id="EvDM", retry_num=1))
+    assert len(slack.texts(MENTOR)) == 2
+    # the bot's own messages and edits are not answered
+    own = {**message, "bot_id": "BBOT", "user": "UBOT"}
+    edited = {**message, "subtype": "message_changed"}
+    await slack.send(*slack.requests.event(own, event_id="EvBot"))
+    await slack.send(*slack.requests.event(edited, event_id="EvEdit"))
+    assert len(slack.texts(MENTOR)) == 2
