@@ -82,7 +82,6 @@ class Turn:
             )
         )
 
-
     def typed_answer(self) -> str | None:
         """The text the person typed, trimmed; None (after saying why, kindly) for a sticker,
         an empty message or one too long to be an answer."""
