@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations import checkin, pulse
@@ -24,7 +24,7 @@ from conversations.engine import ProgrammeConfig
 from conversations.mentoring import STAFF_DESTINATION, mentee_name
 from conversations.messages import Channel
 from conversations.pairing import FIRST_MEETING_STAGES
-from storage import outbox
+from storage import outbox, privacy
 from storage.models import (
     Application,
     ApplicationStatus,
@@ -63,6 +63,7 @@ class Ticks:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], config: ProgrammeConfig) -> None:
         self._sessions = sessions
         self._config = config
+        self._purged_on: date | None = None
 
     async def run(self, now: datetime) -> TickReport:
         """Run every tick once for `now`."""
@@ -74,6 +75,7 @@ class Ticks:
         report.add("pulse", await self._each(self._due_pulses, now))
         report.add("at_risk", await self._each(self._due_at_risk, now))
         report.add("unpaired", await self.unpaired_digest(now))
+        report.add("retention", await self.retention_purge(now))
         return report
 
     async def _each(
@@ -322,6 +324,27 @@ class Ticks:
             )
             return 1
 
+    # ------------------------------------------------------------ retention
+
+    async def retention_purge(self, now: datetime) -> int:
+        """Once a day: erase the youths whose data the privacy notice says we no longer keep
+        (`retention_days` after an application left unfinished, a refusal, or the end of
+        their mentoring). Eligible youths still waiting for a mentor are kept."""
+        day = now.astimezone(self._config.zone).date()
+        if self._purged_on == day:
+            return 0
+        limit = now - timedelta(days=self._config.retention_days)
+        erased = 0
+        async with self._sessions() as session, session.begin():
+            for person in await session.scalars(expired_youths(limit).limit(BATCH)):
+                await privacy.erase_person(session, person, now, actor="retention")
+                erased += 1
+        if erased < BATCH:
+            self._purged_on = day  # more to do: the next tick carries on
+        if erased:
+            logger.info("retention: %s people's data erased", erased)
+        return erased
+
     async def _alert(
         self,
         session: AsyncSession,
@@ -357,4 +380,46 @@ def unpaired_query(now: datetime, unpaired_days: int) -> Select[Application, Per
             ~exists().where(Pairing.youth_id == Application.person_id),
         )
         .order_by(Application.decided_at)
+    )
+
+
+def expired_youths(limit: datetime) -> Select[Person]:
+    """Youths (not yet erased) with no open pairing, no eligible application waiting for a
+    mentor, and nothing newer than `limit`: an application started or decided, a pairing
+    closed."""
+    newer_application = (
+        exists()
+        .where(
+            Application.person_id == Person.id,
+            or_(
+                Application.started_at > limit,
+                Application.decided_at > limit,
+                and_(
+                    Application.status == ApplicationStatus.DECIDED,
+                    Application.decision.in_(("eligible", "review")),
+                    ~exists().where(Pairing.youth_id == Person.id).correlate(Person),
+                ),
+            ),
+        )
+        .correlate(Person)
+    )
+    live_pairing = (
+        exists()
+        .where(
+            Pairing.youth_id == Person.id,
+            or_(Pairing.status != PairingStatus.CLOSED, Pairing.closed_at > limit),
+        )
+        .correlate(Person)
+    )
+    return (
+        select(Person)
+        .where(
+            Person.role == "youth",
+            Person.erased_at.is_(None),
+            Person.consent_at.is_not(None),
+            Person.created_at <= limit,
+            ~newer_application,
+            ~live_pairing,
+        )
+        .order_by(Person.id)
     )

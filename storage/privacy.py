@@ -90,7 +90,9 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
     }
 
 
-async def erase_person(session: AsyncSession, person: Person, now: datetime) -> None:
+async def erase_person(
+    session: AsyncSession, person: Person, now: datetime, *, actor: str | None = None
+) -> None:
     """Erase or anonymise everything about a person (`/delete`).
 
     Applications keep only what anonymous statistics need (decision, reason codes, rules
@@ -133,5 +135,9 @@ async def erase_person(session: AsyncSession, person: Person, now: datetime) -> 
     await session.flush()
     session.expire(person, ["identities"])
     await audit.record(
-        session, actor=f"person:{person_id}", action="erasure", now=now, subject_person_id=person_id
+        session,
+        actor=actor or f"person:{person_id}",
+        action="erasure",
+        now=now,
+        subject_person_id=person_id,
     )
