@@ -519,6 +519,16 @@ async def _on_continue(turn: Turn, pairing_id: int, value: str) -> None:
         await alert_staff(
             turn, pairing, "staff.youth_paused", f"alert:pairing:{pairing.id}:youth_pause"
         )
+        # the mentor would otherwise wonder why the check-ins stopped
+        await outbox.enqueue(
+            session,
+            key=f"pairing:{pairing.id}:youth_paused:{turn.now:%Y-%m-%d}",
+            person_id=pairing.mentor_id,
+            channel=Channel.SLACK,
+            template="mentor.youth_paused",
+            context={"pairing": pairing.id, "mentee": turn.person.display_name or ""},
+            now=turn.now,
+        )
         turn.say("pulse.paused")
         return
     pairings.change_status(

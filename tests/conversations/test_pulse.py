@@ -585,7 +585,7 @@ async def test_continue(services: Services, clock: FixedClock) -> None:
 
 
 async def test_pause(services: Services, clock: FixedClock) -> None:
-    pairing_id, youth_id, _, youth = await paired(services, clock)
+    pairing_id, youth_id, mentor_id, youth = await paired(services, clock)
     await _silent_for_three_rounds(services, clock, pairing_id)
     said = await youth.presses(f"cy:{pairing_id}:pause")
     assert "en pause" in said.text
@@ -593,6 +593,10 @@ async def test_pause(services: Services, clock: FixedClock) -> None:
     assert (pairing.status, pairing.paused_at) == ("paused", month(3))
     [alert] = await deliveries(services, "staff.youth_paused")
     assert (alert.destination, alert.context["pairing"]) == ("staff", pairing_id)
+    [told] = await deliveries(services, "mentor.youth_paused")
+    assert told.person_id == mentor_id
+    text = services.renderer.render(_as_dispatched(told, None), Channel.SLACK).text
+    assert f"a demandé une pause dans votre binôme (n°{pairing_id})" in text
     async with services.sessions() as session:
         audit = (
             await session.scalars(select(AuditLog).where(AuditLog.action == "pairing_paused"))
