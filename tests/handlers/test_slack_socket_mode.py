@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.app import build, serve
 from conversations.clock import FixedClock
 from storage.database import upgrade
-from storage.models import ProcessedEvent
+from storage.models import Pairing, ProcessedEvent
 from tests.conftest import make_settings
 from tests.fakes.mentoring import make_pair
 from tests.fakes.slack_api import FakeSlackApi, socket_envelope
@@ -47,7 +47,7 @@ async def test_socket_mode_acks_each_envelope_and_answers_the_mentor(
     )
     services = build(settings, clock)
     await upgrade(services.db)
-    await make_pair(services, mentor_slack=MENTOR)
+    pairing_id, _, _ = await make_pair(services, mentor_slack=MENTOR)
     # payloads exactly as Slack sends them over HTTP, here carried by socket envelopes
     slack = SignedRequests(SECRET, response_url_base=slack_api.hooks_url)
     stop = asyncio.Event()
@@ -75,6 +75,14 @@ async def test_socket_mode_acks_each_envelope_and_answers_the_mentor(
             await until(lambda: slack_api.published_home(MENTOR) is not None)
             home = slack_api.published_home(MENTOR) or {}
             assert "Inès" in json.dumps(home.get("blocks"), ensure_ascii=False)
+
+            # a button press (interactivity) over the socket: "first meeting held"
+            body, _ = slack.block_actions(MENTOR, "mb_1", f"fm:{pairing_id}")
+            pressed = await slack_api.socket_send(
+                socket_envelope("interactive", json.loads(dict(parse_qsl(body))["payload"]))
+            )
+            assert await slack_api.socket_ack(pressed) == {"envelope_id": pressed}
+            await until(lambda: any("Première rencontre" in t for t in texts(slack_api, MENTOR)))
         finally:
             stop.set()
             await asyncio.wait_for(running, timeout=15)
@@ -86,6 +94,10 @@ async def test_socket_mode_acks_each_envelope_and_answers_the_mentor(
         async with services.sessions() as session:
             processed = (await session.scalars(select(ProcessedEvent.event_id))).all()
         assert event_id in processed
+        async with services.sessions() as session:
+            pairing = await session.get(Pairing, pairing_id)
+        assert pairing is not None
+        assert pairing.first_meeting_at == clock.now()
     finally:
         if not running.done():
             running.cancel()
