@@ -88,7 +88,8 @@ async def test_a_mentor_is_registered_paired_and_checked_in_by_hand(
     assert "Pairing 1 created" in out
     assert "Messages sent now: 2" in out
     assert "vous accompagnez désormais Inès" in slack.messages("UCLAIRE")[0]["text"]
-    assert telegram.texts(7001)
+    youth_sees = telegram.texts(7001, plain=True)
+    assert "Claire va te contacter pour une première rencontre" in youth_sees[0]
 
     out = await run(env, "checkin", "1")
     assert "Messages sent now: 1" in out
