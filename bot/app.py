@@ -114,7 +114,38 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     )
 
 
+class PlatformUnavailable(Exception):
+    """A platform refused our token or cannot be reached at start; the message says which
+    setting to check."""
+
+
 async def serve(services: Services, stop: asyncio.Event | None = None) -> None:
+    """`run_platforms`, with start-up failures of a platform turned into a clear message."""
+    from slack_sdk.errors import SlackApiError
+    from telegram.error import InvalidToken, NetworkError
+
+    settings = services.settings
+    try:
+        await run_platforms(services, stop)
+    except InvalidToken:
+        raise PlatformUnavailable(
+            "Telegram refused TELEGRAM_BOT_TOKEN (Unauthorized): copy the token BotFather gave "
+            "you again, or ask it for a new one with /token."
+        ) from None
+    except NetworkError as error:
+        raise PlatformUnavailable(
+            f"Cannot reach the Telegram Bot API at {settings.telegram_api_base_url} ({error}): "
+            "check the network and TELEGRAM_API_BASE_URL."
+        ) from None
+    except SlackApiError as error:
+        code = error.response.get("error") if error.response is not None else "error"
+        raise PlatformUnavailable(
+            f"Slack refused the app's token ({code}): check SLACK_BOT_TOKEN and "
+            "SLACK_APP_TOKEN (Socket Mode) in the app's settings."
+        ) from None
+
+
+async def run_platforms(services: Services, stop: asyncio.Event | None = None) -> None:
     """Run every platform that has a token, in this event loop, until SIGINT/SIGTERM (or
     `stop` is set): Telegram (long polling or webhook), Slack (HTTP at /slack/events or
     Socket Mode), one web server for the webhook, Slack and /healthz, and the outbox.

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bot.app import Services, build, dispatcher
+from bot.app import PlatformUnavailable, Services, build, dispatcher
 from bot.settings import Settings, SettingsError, load_settings
 from conversations.calendar import SendingWindow
 from conversations.eligibility import RulesError
@@ -117,7 +117,11 @@ def run() -> None:
             raise typer.Exit(2)
         from bot.app import serve
 
-        await serve(services)
+        try:
+            await serve(services)
+        except PlatformUnavailable as error:
+            errors.print(f"[red]{error}[/red]", highlight=False)
+            raise typer.Exit(3) from None
 
     _run(work)
 

@@ -381,6 +381,13 @@ async def running(
     handler = TelegramBot(services.engine, TelegramOutput(application.bot, services.renderer))
     attach(application, handler)
     sender = TelegramSender(application.bot, services.renderer)
+    try:
+        await application.initialize()
+    except Exception:
+        # python-telegram-bot leaves its HTTP client open when initialising fails (a refused
+        # token, an unreachable API): close it before the error reaches the operator
+        await application.bot.request.shutdown()
+        raise
     async with application:
         await set_command_menu(application.bot, services.renderer)
         await application.start()

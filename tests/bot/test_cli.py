@@ -132,3 +132,24 @@ async def test_errors_are_clear(
     out = await run(down, "status", code=3)
     assert "Cannot reach the database" in out
     assert "MENTORBOT_DATABASE_URL" in out
+
+
+async def test_run_explains_a_platform_that_refuses_or_cannot_be_reached(
+    settings: Settings,
+    stand_ins: tuple[FakeBotApi, FakeSlackApi],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    telegram, _slack = stand_ins
+    base = {"MENTORBOT_DATABASE_URL": settings.database_url}
+    wrong = {
+        **base,
+        "TELEGRAM_BOT_TOKEN": "123456789:" + "B" * 35,  # not the stand-in's token: 401
+        "TELEGRAM_API_BASE_URL": telegram.base_url,
+    }
+    out = await run(wrong, "run", code=3)
+    assert "Telegram refused TELEGRAM_BOT_TOKEN" in out
+    unreachable = {**wrong, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}
+    out = await run(unreachable, "run", code=3)
+    assert "Cannot reach the Telegram Bot API at http://127.0.0.1:9/bot" in out
