@@ -121,6 +121,7 @@ class PlatformUnavailable(Exception):
 
 async def serve(services: Services, stop: asyncio.Event | None = None) -> None:
     """`run_platforms`, with start-up failures of a platform turned into a clear message."""
+    from aiohttp import ClientConnectionError
     from slack_sdk.errors import SlackApiError
     from telegram.error import InvalidToken, NetworkError
 
@@ -137,11 +138,16 @@ async def serve(services: Services, stop: asyncio.Event | None = None) -> None:
             f"Cannot reach the Telegram Bot API at {settings.telegram_api_base_url} ({error}): "
             "check the network and TELEGRAM_API_BASE_URL."
         ) from None
+    except ClientConnectionError as error:
+        raise PlatformUnavailable(
+            f"Cannot reach the Slack Web API at {settings.slack_api_url} ({error}): check the "
+            "network and SLACK_API_URL."
+        ) from None
     except SlackApiError as error:
         code = error.response.get("error") if error.response is not None else "error"
         raise PlatformUnavailable(
-            f"Slack refused the app's token ({code}): check SLACK_BOT_TOKEN and "
-            "SLACK_APP_TOKEN (Socket Mode) in the app's settings."
+            f"Slack refused the app's token ({code}): check SLACK_BOT_TOKEN, and "
+            "SLACK_APP_TOKEN in Socket Mode, in the app's settings."
         ) from None
 
 
@@ -174,15 +180,18 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
             from handlers.slack import build_slack
 
             slack_bot, slack_sender = build_slack(services)
+            # a refused token is said at start, not discovered at the first mentor's click
+            await slack_bot.client.auth_test()
             senders["slack"] = slack_sender
             # last in, first out: the work Slack requests started ends before the rest stops
             stack.push_async_callback(_drain, slack_bot.drain())
             if settings.slack_app_token is not None:
                 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-                socket = AsyncSocketModeHandler(
-                    slack_bot.app, settings.slack_app_token.get_secret_value()
-                )
+                app_token = settings.slack_app_token.get_secret_value()
+                # slack-sdk retries a refused app-level token forever, silently: check it once
+                await slack_bot.client.apps_connections_open(app_token=app_token)
+                socket = AsyncSocketModeHandler(slack_bot.app, app_token)
                 await socket.connect_async()
                 stack.push_async_callback(socket.close_async)
                 logger.info("Slack started (Socket Mode)")

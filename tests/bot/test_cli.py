@@ -153,3 +153,31 @@ async def test_run_explains_a_platform_that_refuses_or_cannot_be_reached(
     unreachable = {**wrong, "TELEGRAM_API_BASE_URL": "http://127.0.0.1:9/bot"}
     out = await run(unreachable, "run", code=3)
     assert "Cannot reach the Telegram Bot API at http://127.0.0.1:9/bot" in out
+
+
+async def test_run_explains_a_refused_slack_app_token(
+    settings: Settings,
+    stand_ins: tuple[FakeBotApi, FakeSlackApi],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _telegram, slack = stand_ins
+    env = {
+        "MENTORBOT_DATABASE_URL": settings.database_url,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_APP_TOKEN": "xapp-1-A1-1-not-the-right-one",  # Socket Mode, refused
+        "SLACK_API_URL": slack.base_url,
+    }
+    out = await run(env, "run", code=3)
+    assert "Slack refused the app's token (invalid_auth)" in out
+    assert "SLACK_APP_TOKEN" in out
+    # HTTP mode: a wrong bot token is found at start too
+    http = {
+        "MENTORBOT_DATABASE_URL": settings.database_url,
+        "SLACK_BOT_TOKEN": "xoxb-not-ours",
+        "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99yyyzzz85a5",
+        "SLACK_API_URL": slack.base_url,
+    }
+    out = await run(http, "run", code=3)
+    assert "Slack refused the app's token (invalid_auth)" in out

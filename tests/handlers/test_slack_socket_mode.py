@@ -55,9 +55,15 @@ async def test_socket_mode_acks_each_envelope_and_answers_the_mentor(
     try:
         try:
             await slack_api.socket_connected()
-            # the URL was asked for with the app-level token (the stand-in refuses the bot's)
-            opened = slack_api.requests[0]
-            assert (opened.method, opened.response["ok"]) == ("apps.connections.open", True)
+            # the tokens are checked at start (auth.test, then the app-level token once), then
+            # the socket URL is asked for with the app-level token (the stand-in refuses the
+            # bot's)
+            started = [(r.method, r.response["ok"]) for r in slack_api.requests[:3]]
+            assert started == [
+                ("auth.test", True),
+                ("apps.connections.open", True),
+                ("apps.connections.open", True),
+            ]
 
             body, _ = slack.slash_command(MENTOR, text="help")
             command = await slack_api.socket_send(
@@ -90,7 +96,7 @@ async def test_socket_mode_acks_each_envelope_and_answers_the_mentor(
         # the client closed its socket on the way out, and never reconnected
         await slack_api.socket_closed()
         assert slack_api.socket_connections == 1
-        assert len(slack_api.calls("apps.connections.open")) == 1
+        assert len(slack_api.calls("apps.connections.open")) == 2  # the check, the connection
         async with services.sessions() as session:
             processed = (await session.scalars(select(ProcessedEvent.event_id))).all()
         assert event_id in processed
