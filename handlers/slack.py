@@ -24,6 +24,7 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.models.blocks import (
@@ -369,6 +370,14 @@ class StaffDirectory:
 # --------------------------------------------------------------------------- the bot
 
 
+class _TokenFromEnvironment(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns
+    that it ignores it: we give the client on purpose, so that warning is noise for operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 class SlackBot:
     """The Bolt app and its listeners."""
 
@@ -387,12 +396,15 @@ class SlackBot:
         self._running: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
+        bolt_logger = logging.getLogger("slack_bolt")
+        if not any(isinstance(f, _TokenFromEnvironment) for f in bolt_logger.filters):
+            bolt_logger.addFilter(_TokenFromEnvironment())
         self.app = AsyncApp(
             client=client,
             signing_secret=signing_secret or "",
             request_verification_enabled=signing_secret is not None,
             process_before_response=False,
-            logger=logging.getLogger("slack_bolt"),
+            logger=bolt_logger,
         )
         self.app.event("app_home_opened")(self.on_app_home_opened)
         self.app.event("message")(self.on_message)
