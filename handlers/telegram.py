@@ -412,13 +412,3 @@ async def running(
             if application.updater is not None and application.updater.running:
                 await application.updater.stop()
             await application.stop()
-
-
-async def serve(services: object) -> None:
-    """Run the bot on every platform that has a token until SIGINT/SIGTERM (see
-    `bot.app.serve`)."""
-    from bot.app import Services
-    from bot.app import serve as serve_all
-
-    assert isinstance(services, Services)  # noqa: S101
-    await serve_all(services)
