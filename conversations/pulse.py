@@ -42,7 +42,6 @@ from storage.models import (
     Checkin,
     CheckinAnswer,
     CloseReason,
-    Delivery,
     Identity,
     Pairing,
     PairingStatus,
@@ -123,12 +122,6 @@ async def _youth_checkin(session: AsyncSession, pairing_id: int, period: str) ->
     )
 
 
-async def _queued(session: AsyncSession, key: str) -> bool:
-    return (
-        await session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key)) is not None
-    )
-
-
 def _continue_key(pairing_id: int, period: str) -> str:
     return f"continue:{pairing_id}:{period}:youth"
 
@@ -168,7 +161,7 @@ async def send_pulse(
     youth = await session.get(Person, pairing.youth_id)
     if not await _reachable_on_telegram(session, youth):
         return False
-    if await _youth_checkin(session, pairing.id, period) is not None or await _queued(
+    if await _youth_checkin(session, pairing.id, period) is not None or await outbox.is_queued(
         session, _continue_key(pairing.id, period)
     ):
         return False  # this month's round was already asked

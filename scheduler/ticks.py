@@ -29,7 +29,6 @@ from storage.models import (
     Application,
     ApplicationStatus,
     Checkin,
-    Delivery,
     MentorProfile,
     Pairing,
     PairingStatus,
@@ -289,7 +288,7 @@ class Ticks:
         year, week, _ = now.astimezone(self._config.zone).isocalendar()
         async with self._sessions() as session, session.begin():
             key = f"unpaired:{year}-W{week:02d}"
-            if await session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key)):
+            if await outbox.is_queued(session, key):
                 return 0
             count = await session.scalar(
                 select(func.count()).select_from(

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -44,25 +46,37 @@ async def enqueue(
     staff channel); returns None if that key was already queued."""
     if (person_id is None) == (destination is None):
         raise ValueError("a delivery goes to a person or to a destination, not both")
-    existing = await session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key))
-    if existing is not None:
-        return None
-    delivery = Delivery(
-        idempotency_key=key,
-        person_id=person_id,
-        destination=destination,
-        priority=int(priority),
-        channel=channel,
-        template=template,
-        context=context,
-        status=DeliveryStatus.PENDING,
-        attempts=0,
-        next_attempt_at=not_before or now,
-        created_at=now,
+    values = {
+        "idempotency_key": key,
+        "person_id": person_id,
+        "destination": destination,
+        "priority": int(priority),
+        "channel": channel,
+        "template": template,
+        "context": context,
+        "status": DeliveryStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+    # one atomic statement: two replicas queuing the same logical message cannot both win,
+    # and the loser's transaction is not broken by a unique-key error
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+    new_id = await session.scalar(
+        insert(Delivery)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(Delivery.id)
     )
-    session.add(delivery)
-    await session.flush()
-    return delivery
+    if new_id is None:
+        return None
+    return await session.get(Delivery, new_id)
+
+
+async def is_queued(session: AsyncSession, key: str) -> bool:
+    """Whether a message with this idempotency key was ever queued."""
+    found = await session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key))
+    return found is not None
 
 
 def _claimable(now: datetime) -> Any:
