@@ -229,8 +229,7 @@ async def record_contact(
     if await mentoring.interaction_by_source(session, source_event_id) is not None:
         result.say("mentor.already_recorded", mentor.locale)
         return result
-    pairing = await mentoring.own_pairing(session, mentor, pairing_id, now=now)
-    mentoring.require_open(pairing)
+    pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
     checkin: Checkin | None = None
     if checkin_id is not None:
         checkin = await session.get(Checkin, checkin_id)
@@ -304,8 +303,7 @@ async def first_meeting(
 ) -> Result:
     """One tap: the first meeting was held today."""
     result = Result()
-    pairing = await mentoring.own_pairing(session, mentor, pairing_id, now=now)
-    mentoring.require_open(pairing)
+    pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
     if pairing.first_meeting_at is not None:
         result.say("mentor.first_meeting_already", mentor.locale, when=pairing.first_meeting_at)
         return result
@@ -373,8 +371,7 @@ async def report_concern(
     if await mentoring.interaction_by_source(session, source_event_id) is not None:
         result.say("mentor.already_recorded", mentor.locale)
         return result
-    pairing: Pairing = await mentoring.own_pairing(session, mentor, pairing_id, now=now)
-    mentoring.require_open(pairing)
+    pairing: Pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
     interaction = Interaction(
         pairing_id=pairing.id,
         kind=Kind.CONCERN,

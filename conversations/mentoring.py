@@ -103,6 +103,15 @@ def require_open(pairing: Pairing) -> None:
         raise NotAllowed("mentor.pair_closed", pairing=pairing.id)
 
 
+async def own_open_pairing(
+    session: AsyncSession, mentor: Person, pairing_id: int, *, now: datetime
+) -> Pairing:
+    """The mentor's pairing, still open: what every log, concern or outcome needs."""
+    pairing = await own_pairing(session, mentor, pairing_id, now=now)
+    require_open(pairing)
+    return pairing
+
+
 async def pairs_of(session: AsyncSession, mentor_id: int) -> list[PairSummary]:
     """The mentor's open pairs, then their closed ones, newest first."""
     rows = await session.execute(

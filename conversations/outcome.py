@@ -129,8 +129,7 @@ async def report_outcome(
 ) -> Result:
     """Store the outcome of a pairing (once) and tell staff."""
     result = Result()
-    pairing = await mentoring.own_pairing(session, mentor, pairing_id, now=now)
-    mentoring.require_open(pairing)
+    pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
     existing = await session.scalar(select(Outcome).where(Outcome.pairing_id == pairing.id))
     if existing is not None:
         result.say("mentor.outcome_already", mentor.locale, when=existing.occurred_on)
