@@ -186,14 +186,18 @@ class Ticks:
             .where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_due_at <= now)
             .order_by(Pairing.next_checkin_due_at),
         )
-        for pairing in pairings:
-            paused_until = await session.scalar(
-                select(MentorProfile.checkins_paused_until).where(
-                    MentorProfile.person_id == pairing.mentor_id
-                )
+        today = now.astimezone(self._config.zone).date()
+        # the mentors on holiday among this batch, in one query rather than one per pair
+        rows = await session.execute(
+            select(MentorProfile.person_id, MentorProfile.checkins_paused_until).where(
+                MentorProfile.person_id.in_({p.mentor_id for p in pairings}),
+                MentorProfile.checkins_paused_until >= today,
             )
-            today = now.astimezone(self._config.zone).date()
-            if paused_until is not None and paused_until >= today:
+        )
+        paused = {mentor_id: until for mentor_id, until in rows}
+        for pairing in pairings:
+            paused_until = paused.get(pairing.mentor_id)
+            if paused_until is not None:
                 # holidays: the check-in goes out the first working hour after the pause
                 resume = datetime.combine(
                     paused_until + timedelta(days=1), time(10), self._config.zone
