@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
-from storage.models import Delivery, Priority
+from storage.models import Priority
 
 
 async def enqueue_to(
@@ -22,7 +22,7 @@ async def enqueue_to(
     locale: str,
     now: datetime,
     priority: Priority = Priority.URGENT,
-) -> Delivery | None:
+) -> int | None:
     """Queue a message for a destination that is not a person (e.g. the staff channel),
     once per key; the locale travels in the context, where the dispatcher reads it."""
     return await outbox.enqueue(

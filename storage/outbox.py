@@ -41,9 +41,9 @@ async def enqueue(
     destination: str | None = None,
     priority: Priority = Priority.NORMAL,
     not_before: datetime | None = None,
-) -> Delivery | None:
+) -> int | None:
     """Queue a message once per key, to a person or to a place (`destination`, e.g. the
-    staff channel); returns None if that key was already queued."""
+    staff channel); returns the new delivery's id, or None if that key was already queued."""
     if (person_id is None) == (destination is None):
         raise ValueError("a delivery goes to a person or to a destination, not both")
     values = {
@@ -68,9 +68,7 @@ async def enqueue(
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Delivery.id)
     )
-    if new_id is None:
-        return None
-    return await session.get(Delivery, new_id)
+    return int(new_id) if new_id is not None else None
 
 
 async def is_queued(session: AsyncSession, key: str) -> bool:
