@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-in liv
 
 from bot.app import build, dispatcher
 from bot.settings import load_settings
-from conversations.clock import SystemClock
+from conversations.core.clock import SystemClock
 from handlers.telegram import TelegramSender
 from storage import outbox, people
 from storage.database import upgrade

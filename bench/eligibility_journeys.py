@@ -16,8 +16,8 @@ from pathlib import Path
 
 from bot.app import build
 from bot.settings import load_settings
-from conversations.clock import SystemClock
-from conversations.messages import Channel, Incoming, Kind
+from conversations.core.clock import SystemClock
+from conversations.core.messages import Channel, Incoming, Kind
 from storage.database import upgrade
 
 REFERENCE_PER_SECOND = 1400 / 60

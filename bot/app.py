@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import TemplateRenderer
 from bot.settings import Settings
-from conversations.clock import Clock, SystemClock
-from conversations.eligibility import EligibilityRules, load_rules
-from conversations.engine import Engine, ProgrammeConfig
-from conversations.messages import Sender
+from conversations.core.clock import Clock, SystemClock
+from conversations.core.engine import Engine, ProgrammeConfig
+from conversations.core.messages import Sender
+from conversations.rules.eligibility import EligibilityRules, load_rules
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.pacing import Pacer
 from scheduler.service import Scheduler

@@ -17,8 +17,8 @@ from rich.table import Table
 
 from bot.app import PlatformUnavailable, Services, build, dispatcher
 from bot.settings import Settings, SettingsError, load_settings
-from conversations.calendar import SendingWindow
-from conversations.eligibility import RulesError
+from conversations.rules.calendar import SendingWindow
+from conversations.rules.eligibility import RulesError
 from storage.database import DatabaseUnavailable, describe, reachable, upgrade
 
 logger = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def review_list(ctx: typer.Context) -> None:
     """List applications waiting for review and requests to talk to a person."""
     if ctx.invoked_subcommand is not None:
         return
-    from conversations import review
+    from conversations.staff import review
 
     async def work(services: Services) -> None:
         async with services.sessions() as session:
@@ -240,7 +240,7 @@ def review_decide(
     note: Annotated[str | None, typer.Option(help="A message for the youth.")] = None,
 ) -> None:
     """Record a decision on an application; the youth is told on Telegram."""
-    from conversations import review
+    from conversations.staff import review
 
     normalised = verdict.strip().lower().replace("-", "_")
     if normalised not in {v.value for v in review.Verdict}:
@@ -315,7 +315,7 @@ def mentor_add(
     language: Annotated[str, typer.Option(help="fr or en")] = "fr",
 ) -> None:
     """Register a mentor (or update their profile); an email is looked up in Slack."""
-    from conversations import pairing
+    from conversations.pairs import lifecycle as pairing
 
     async def work(services: Services) -> None:
         slack_id, email = who.strip(), None
@@ -371,7 +371,7 @@ def pair_command(
     by: Annotated[str, typer.Option("--by", help="Your name, for the audit log.")],
 ) -> None:
     """Pair an eligible youth with a mentor who has room; both are told."""
-    from conversations import pairing
+    from conversations.pairs import lifecycle as pairing
 
     async def work(services: Services) -> None:
         try:
@@ -401,7 +401,7 @@ def checkin_command(
     pairing_id: Annotated[int, typer.Argument(help="The pairing id.")],
 ) -> None:
     """Send this month's check-in of a pairing now (once per month)."""
-    from conversations import checkin
+    from conversations.mentor import checkin
 
     async def work(services: Services) -> None:
         try:
@@ -505,7 +505,7 @@ def review_resolve(
     by: Annotated[str, typer.Option("--by", help="Your name, for the audit log.")],
 ) -> None:
     """Mark a request to talk to a person as handled."""
-    from conversations import review
+    from conversations.staff import review
 
     async def work(services: Services) -> None:
         try:

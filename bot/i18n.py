@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from conversations.messages import Channel, Choice, Rendered, Reply
+from conversations.core.messages import Channel, Choice, Rendered, Reply
 
 LOCALES = ("fr", "en")
 

@@ -19,8 +19,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from conversations.calendar import SendingWindow
-from conversations.policy import NudgePolicy
+from conversations.core.programme import NudgePolicy
+from conversations.rules.calendar import SendingWindow
 
 DEFAULT_RULES_FILE = Path(__file__).parent / "rules" / "eligibility.toml"
 DEFAULT_TEMPLATES_DIR = Path(__file__).parent / "templates"

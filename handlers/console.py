@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from conversations.engine import Engine
-from conversations.messages import (
+from conversations.core.engine import Engine
+from conversations.core.messages import (
     Channel,
     Incoming,
     Kind,

@@ -49,10 +49,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from bot.i18n import TemplateRenderer
-from conversations import checkin, contact_log, mentoring, outcome, silence
-from conversations.clock import Clock
-from conversations.mentoring import NotAllowed, Result
-from conversations.messages import (
+from conversations.core.clock import Clock
+from conversations.core.messages import (
     Channel,
     Choice,
     FieldKind,
@@ -62,6 +60,9 @@ from conversations.messages import (
     SendResult,
     SendStatus,
 )
+from conversations.mentor import checkin, contact_log, outcome, silence
+from conversations.pairs import access as mentoring
+from conversations.pairs.access import NotAllowed, Result
 from storage import audit, people
 from storage.models import MentorProfile, Pairing, Person
 

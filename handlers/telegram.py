@@ -28,8 +28,16 @@ from telegram.constants import ChatType, MessageEntityType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from conversations.engine import Engine
-from conversations.messages import Channel, Incoming, Kind, Renderer, Reply, SendResult, SendStatus
+from conversations.core.engine import Engine
+from conversations.core.messages import (
+    Channel,
+    Incoming,
+    Kind,
+    Renderer,
+    Reply,
+    SendResult,
+    SendStatus,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from conversations.calendar import Place, SendingWindow, next_open
-from conversations.clock import Clock
-from conversations.messages import Choice, Reply, Sender, SendResult, SendStatus
+from conversations.core.clock import Clock
+from conversations.core.messages import Choice, Reply, Sender, SendResult, SendStatus
+from conversations.rules.calendar import Place, SendingWindow, next_open
 from scheduler.pacing import Pacer
 from storage import outbox
 from storage.models import Delivery, Identity, MentorProfile, Person, Priority

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from conversations.clock import Clock
+from conversations.core.clock import Clock
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.ticks import TickReport, Ticks
 

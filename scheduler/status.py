@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.engine import ProgrammeConfig
+from conversations.core.engine import ProgrammeConfig
 from scheduler.ticks import unpaired_query
 from storage import outbox
 from storage.models import Delivery, DeliveryStatus, Person

@@ -18,12 +18,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from conversations import checkin, pulse
-from conversations.calendar import Place, next_open
-from conversations.engine import ProgrammeConfig
-from conversations.mentoring import STAFF_DESTINATION, mentee_name
-from conversations.messages import Channel
-from conversations.pairing import FIRST_MEETING_STAGES
+from conversations.core.engine import ProgrammeConfig
+from conversations.core.messages import Channel
+from conversations.mentor import checkin
+from conversations.pairs.access import STAFF_DESTINATION, mentee_name
+from conversations.pairs.lifecycle import FIRST_MEETING_STAGES
+from conversations.rules.calendar import Place, next_open
+from conversations.youth import pulse
 from storage import outbox, privacy
 from storage.models import (
     Application,

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.app import Services, build
 from bot.settings import Settings, load_settings
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from storage.database import upgrade
 from tests.fakes.slack_api import FakeSlackApi
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.i18n import TemplateRenderer, to_plain, to_slack
 from bot.settings import DEFAULT_TEMPLATES_DIR
-from conversations.messages import Channel, Choice, Reply
+from conversations.core.messages import Channel, Choice, Reply
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 
 from bot.app import build, serve
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from storage.database import upgrade
 from tests.conftest import make_settings
 from tests.fakes.slack_api import FakeSlackApi

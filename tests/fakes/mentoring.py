@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
-from conversations import checkin, pairing
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
+from conversations.mentor import checkin
+from conversations.pairs import lifecycle as pairing
 from storage import applications, people
 from storage.models import ApplicationStatus, Pairing, Person, Role
 

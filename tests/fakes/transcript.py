@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from bot.app import Services
-from conversations.messages import Channel, Incoming, Kind, Reply
+from conversations.core.messages import Channel, Incoming, Kind, Reply
 
 _event_ids = itertools.count(1)
 

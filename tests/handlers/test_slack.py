@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Services, build
-from conversations import checkin
-from conversations.clock import FixedClock
-from conversations.pairing import change_status
+from conversations.core.clock import FixedClock
+from conversations.mentor import checkin
+from conversations.pairs.lifecycle import change_status
 from handlers.slack import SlackRenderer, SlackSender, build_client
 from scheduler.dispatcher import Dispatcher
 from storage.database import upgrade

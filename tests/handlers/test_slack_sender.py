@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import Services, build
-from conversations.clock import FixedClock
-from conversations.messages import Reply, SendStatus
+from conversations.core.clock import FixedClock
+from conversations.core.messages import Reply, SendStatus
 from handlers.slack import SlackRenderer, SlackSender, build_client, build_slack
 from scheduler.dispatcher import Dispatcher
 from storage.database import upgrade

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from telegram import Bot
 
 from bot.app import Services, build
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from handlers.slack import SlackRenderer, SlackSender, build_client
 from handlers.telegram import TelegramSender
 from scheduler.dispatcher import Dispatcher, DispatchPolicy

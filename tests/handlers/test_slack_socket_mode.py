@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 from sqlalchemy import select
 
 from bot.app import build, serve
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from storage.database import upgrade
 from storage.models import Pairing, ProcessedEvent
 from tests.conftest import make_settings

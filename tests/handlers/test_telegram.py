@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from bot import cli
 from bot.app import Services, build
 from bot.settings import Settings
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from handlers.telegram import COMMANDS, set_command_menu
 from storage.models import (
     Application,

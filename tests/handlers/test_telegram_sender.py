@@ -12,9 +12,9 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.app import Services
-from conversations import review
-from conversations.clock import FixedClock
-from conversations.messages import Reply, SendStatus
+from conversations.core.clock import FixedClock
+from conversations.core.messages import Reply, SendStatus
+from conversations.staff import review
 from handlers.telegram import TelegramSender
 from scheduler.dispatcher import Dispatcher
 from storage.models import Delivery, Person

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
 from bot.app import Services, build
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from handlers.web import SECRET_HEADER, TELEGRAM_PATH, build_web_app
 from storage.database import upgrade
 from storage.models import Application, Person, ProcessedEvent

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
-from conversations.calendar import SendingWindow
-from conversations.clock import Clock
-from conversations.messages import Renderer
+from conversations.core.clock import Clock
+from conversations.core.messages import Renderer
+from conversations.rules.calendar import SendingWindow
 from handlers.telegram import TelegramSender
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.pacing import Pacer

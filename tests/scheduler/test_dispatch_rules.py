@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import Services
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from storage.models import Delivery, DeliveryStatus, Person
 from tests.fakes.telegram_api import FakeBotApi

@@ -19,7 +19,7 @@ from datetime import timedelta
 import pytest
 
 from bot.app import Services
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.pacing import Pacer
 from storage import outbox

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from bot.app import Services
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from scheduler.pacing import Pacer
 from storage.models import DeliveryStatus
 from tests.fakes.telegram_api import FakeBotApi

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import Services, build
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from storage import outbox
 from storage.database import create_engine, create_sessions, upgrade
 from storage.models import DeliveryStatus

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import Services
-from conversations.clock import FixedClock
-from conversations.pairing import change_status
+from conversations.core.clock import FixedClock
+from conversations.pairs.lifecycle import change_status
 from scheduler.ticks import Ticks
 from storage import applications
 from storage.models import AuditLog, CloseReason, Pairing, PairingStatus, Person

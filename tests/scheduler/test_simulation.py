@@ -20,10 +20,11 @@ from sqlalchemy import select
 from telegram import Bot
 
 from bot.app import Services
-from conversations import checkin, contact_log, mentoring
-from conversations.calendar import Place, is_holiday, next_open
-from conversations.clock import FixedClock
-from conversations.messages import Sender
+from conversations.core.clock import FixedClock
+from conversations.core.messages import Sender
+from conversations.mentor import checkin, contact_log
+from conversations.pairs import access as mentoring
+from conversations.rules.calendar import Place, is_holiday, next_open
 from handlers.slack import SlackRenderer, SlackSender, build_client
 from handlers.telegram import TelegramSender
 from scheduler.dispatcher import Dispatcher, DispatchPolicy

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.app import Services, build
 from bot.settings import Settings
-from conversations.clock import FixedClock
+from conversations.core.clock import FixedClock
 from scheduler.service import Scheduler
 from scheduler.status import gather
 from scheduler.ticks import TickReport, Ticks

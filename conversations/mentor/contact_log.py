@@ -1,0 +1,401 @@
+"""The contact log: a mentor says what contact they had with their mentee.
+
+The questions are data (`contact_form`), answered at once in a form (a Slack modal), then
+validated by the pure `parse_contact` and stored by `record_contact` as one interaction.
+The same form answers a monthly check-in's "yes". Asking for staff help alerts staff.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.core.engine import ProgrammeConfig
+from conversations.core.messages import Choice, FieldKind, Form, FormField
+from conversations.pairs import access as mentoring
+from conversations.pairs.access import NotAllowed, PairSummary, Result
+from storage.models import Checkin, CheckinAnswer, Interaction, Pairing, Person
+
+FORM = "contact"
+E = TypeVar("E", bound=StrEnum)
+# longest note we store; a modal input allows 3,000 characters, the rest is a safety margin
+MAX_NOTE = 5000
+MODAL_NOTE = 3000
+
+
+class How(StrEnum):
+    MEETING = "meeting"
+    VIDEO = "video"
+    CALL = "call"
+    MESSAGES = "messages"
+
+
+class Topic(StrEnum):
+    CV = "cv"
+    APPLICATIONS = "applications"
+    INTERVIEW = "interview"
+    NETWORK = "network"
+    MORALE = "morale"
+    OTHER = "other"
+
+
+class Progress(StrEnum):
+    GOOD = "good"
+    SLOW = "slow"
+    HARD = "hard"
+
+
+class Kind(StrEnum):
+    """Kinds of interaction in the log."""
+
+    CONTACT = "contact"
+    FIRST_MEETING = "first_meeting"
+    NO_CONTACT_YET = "no_contact_yet"
+    UNREACHABLE = "unreachable"
+    CONCERN = "concern"
+    OUTCOME = "outcome"
+
+
+def _options(name: str, values: type[StrEnum]) -> tuple[Choice, ...]:
+    return tuple(Choice(f"choice.{name}.{v.value}", v.value) for v in values)
+
+
+def contact_form(
+    locale: str,
+    *,
+    pairing_id: int | None,
+    checkin_id: int | None,
+    pairs: list[PairSummary],
+    today: date,
+) -> Form:
+    """The contact form; with no `pairing_id` the mentor picks one of `pairs`."""
+    fields: list[FormField] = []
+    if pairing_id is None:
+        fields.append(
+            FormField(
+                "pairing",
+                FieldKind.SINGLE,
+                "form.contact_pair",
+                tuple(
+                    Choice(
+                        "choice.raw", str(p.pairing_id), {"label": p.mentee or f"#{p.pairing_id}"}
+                    )
+                    for p in pairs
+                ),
+            )
+        )
+    if checkin_id is None:
+        fields.append(FormField("occurred_on", FieldKind.DATE, "form.contact_date", initial=today))
+    fields += [
+        FormField("how", FieldKind.SINGLE, "form.contact_how", _options("how", How)),
+        FormField(
+            "topics", FieldKind.MULTI, "form.contact_topics", _options("topic", Topic), False
+        ),
+        FormField(
+            "progress", FieldKind.SINGLE, "form.contact_progress", _options("progress", Progress)
+        ),
+        FormField(
+            "note", FieldKind.TEXT, "form.contact_note", required=False, max_length=MODAL_NOTE
+        ),
+        FormField(
+            "needs_staff",
+            FieldKind.FLAG,
+            "form.contact_needs_staff",
+            (Choice("choice.needs_staff", "yes"),),
+            required=False,
+        ),
+    ]
+    metadata: dict[str, int] = {}
+    if pairing_id is not None:
+        metadata["pairing"] = pairing_id
+    if checkin_id is not None:
+        metadata["checkin"] = checkin_id
+    return Form(
+        name=FORM,
+        title_key="form.contact_title",
+        submit_key="form.submit",
+        fields=tuple(fields),
+        locale=locale,
+        metadata=metadata,
+    )
+
+
+@dataclass(frozen=True)
+class ContactReport:
+    """A validated contact form."""
+
+    how: How
+    topics: tuple[Topic, ...]
+    progress: Progress
+    note: str | None
+    needs_staff: bool
+    occurred_on: date | None = None
+    pairing_id: int | None = None
+
+
+Answers = Mapping[str, object]
+
+
+def parse_contact(
+    values: Answers, *, today: date, with_date: bool, with_pairing: bool
+) -> ContactReport | dict[str, str]:
+    """The report, or the error template key of each wrong field."""
+    errors: dict[str, str] = {}
+    how = _one(values.get("how"), How, "how", errors)
+    progress = _one(values.get("progress"), Progress, "progress", errors)
+    raw_topics = values.get("topics") or []
+    topics: list[Topic] = []
+    if not isinstance(raw_topics, list | tuple):
+        errors["topics"] = "form.invalid_choice"
+    else:
+        for topic in raw_topics:
+            if topic not in {t.value for t in Topic}:
+                errors["topics"] = "form.invalid_choice"
+                break
+            topics.append(Topic(topic))
+    note = values.get("note")
+    cleaned: str | None = None
+    if note is not None:
+        if not isinstance(note, str):
+            errors["note"] = "form.invalid_choice"
+        elif len(note.strip()) > MAX_NOTE:
+            errors["note"] = "form.note_too_long"
+        else:
+            cleaned = note.strip() or None
+    occurred_on: date | None = None
+    if with_date:
+        when = values.get("occurred_on")
+        if not isinstance(when, date):
+            errors["occurred_on"] = "form.required"
+        elif when > today:
+            errors["occurred_on"] = "form.date_future"
+        else:
+            occurred_on = when
+    pairing_id: int | None = None
+    if with_pairing:
+        raw = values.get("pairing")
+        if not isinstance(raw, str) or not raw.isdigit():
+            errors["pairing"] = "form.required"
+        else:
+            pairing_id = int(raw)
+    if errors or how is None or progress is None:
+        return errors
+    return ContactReport(
+        how=how,
+        topics=tuple(topics),
+        progress=progress,
+        note=cleaned,
+        needs_staff=bool(values.get("needs_staff")),
+        occurred_on=occurred_on,
+        pairing_id=pairing_id,
+    )
+
+
+def _one(value: object, enum: type[E], name: str, errors: dict[str, str]) -> E | None:
+    if value in (None, ""):
+        errors[name] = "form.required"
+        return None
+    try:
+        return enum(str(value))
+    except ValueError:
+        errors[name] = "form.invalid_choice"
+        return None
+
+
+def local_noon(day: date, config: ProgrammeConfig) -> datetime:
+    """A logged day as a moment: noon in the programme's time zone, in UTC."""
+    return datetime.combine(day, time(12), tzinfo=config.zone).astimezone(UTC)
+
+
+async def record_contact(
+    session: AsyncSession,
+    *,
+    mentor: Person,
+    pairing_id: int,
+    checkin_id: int | None,
+    report: ContactReport,
+    source_event_id: str,
+    channel: str,
+    now: datetime,
+    config: ProgrammeConfig,
+) -> Result:
+    """Store a contact (once per source event), answer the check-in, alert staff if asked."""
+    result = Result()
+    if await mentoring.interaction_by_source(session, source_event_id) is not None:
+        result.say("mentor.already_recorded", mentor.locale)
+        return result
+    pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
+    checkin: Checkin | None = None
+    if checkin_id is not None:
+        checkin = await session.get(Checkin, checkin_id)
+        if checkin is None or checkin.pairing_id != pairing.id:
+            raise NotAllowed("mentor.not_your_pair")
+        if checkin.answered_at is not None and checkin.answer == CheckinAnswer.YES:
+            result.say("mentor.already_recorded", mentor.locale)
+            return result
+    if report.occurred_on is not None:
+        started = pairing.started_at.astimezone(config.zone).date() if pairing.started_at else None
+        if started is not None and report.occurred_on < started:
+            raise NotAllowed("mentor.date_before_start", started=pairing.started_at)
+    occurred_at = local_noon(report.occurred_on, config) if report.occurred_on else now
+    interaction = Interaction(
+        pairing_id=pairing.id,
+        kind=Kind.CONTACT,
+        occurred_at=occurred_at,
+        logged_at=now,
+        logged_by=mentor.id,
+        channel=channel,
+        source_event_id=source_event_id,
+        how=report.how,
+        topics=[t.value for t in report.topics],
+        progress=report.progress,
+        note=report.note,
+        needs_staff=report.needs_staff,
+    )
+    session.add(interaction)
+    await session.flush()
+    if pairing.last_contact_at is None or occurred_at > pairing.last_contact_at:
+        pairing.last_contact_at = occurred_at
+    if checkin is not None:
+        checkin.answer, checkin.answered_at, checkin.remind_at = CheckinAnswer.YES, now, None
+        checkin.how, checkin.topics = report.how, [t.value for t in report.topics]
+        checkin.progress, checkin.note = report.progress, report.note
+        checkin.needs_staff = report.needs_staff
+        # the mentor's "yes" may be the answer that completes a disagreement with the youth
+        # (imported here: pulse builds on the check-in, which builds on this module)
+        from conversations.youth.pulse import check_disagreement
+
+        await check_disagreement(
+            session, pairing=pairing, period=checkin.period, now=now, config=config
+        )
+    mentee = await mentoring.mentee_name(session, pairing)
+    result.say("mentor.contact_logged", mentor.locale, mentee=mentee)
+    if report.needs_staff:
+        await mentoring.alert_staff(
+            session,
+            pairing=pairing,
+            mentor=mentor,
+            interaction=interaction,
+            kind="help",
+            note=report.note,
+            now=now,
+            config=config,
+        )
+        result.say("mentor.staff_will_answer", mentor.locale, days=config.review_delay_days)
+    result.refresh_home = True
+    return result
+
+
+async def first_meeting(
+    session: AsyncSession,
+    *,
+    mentor: Person,
+    pairing_id: int,
+    source_event_id: str,
+    channel: str,
+    now: datetime,
+    config: ProgrammeConfig,
+) -> Result:
+    """One tap: the first meeting was held today."""
+    result = Result()
+    pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
+    if pairing.first_meeting_at is not None:
+        result.say("mentor.first_meeting_already", mentor.locale, when=pairing.first_meeting_at)
+        return result
+    if await mentoring.interaction_by_source(session, source_event_id) is not None:
+        return result
+    session.add(
+        Interaction(
+            pairing_id=pairing.id,
+            kind=Kind.FIRST_MEETING,
+            occurred_at=now,
+            logged_at=now,
+            logged_by=mentor.id,
+            channel=channel,
+            source_event_id=source_event_id,
+            how=How.MEETING,
+            topics=[],
+        )
+    )
+    pairing.first_meeting_at = now
+    if pairing.last_contact_at is None or now > pairing.last_contact_at:
+        pairing.last_contact_at = now
+    result.say(
+        "mentor.first_meeting_logged",
+        mentor.locale,
+        mentee=await mentoring.mentee_name(session, pairing),
+        when=now,
+    )
+    result.refresh_home = True
+    return result
+
+
+def concern_form(locale: str, pairing_id: int) -> Form:
+    return Form(
+        name="concern",
+        title_key="form.concern_title",
+        submit_key="form.submit",
+        fields=(FormField("note", FieldKind.TEXT, "form.concern_note", max_length=MODAL_NOTE),),
+        locale=locale,
+        metadata={"pairing": pairing_id},
+    )
+
+
+def parse_concern(values: Answers) -> str | dict[str, str]:
+    note = values.get("note")
+    if not isinstance(note, str) or not note.strip():
+        return {"note": "form.required"}
+    if len(note.strip()) > MAX_NOTE:
+        return {"note": "form.note_too_long"}
+    return note.strip()
+
+
+async def report_concern(
+    session: AsyncSession,
+    *,
+    mentor: Person,
+    pairing_id: int,
+    note: str,
+    source_event_id: str,
+    channel: str,
+    now: datetime,
+    config: ProgrammeConfig,
+) -> Result:
+    """A concern about a pair: logged, and staff alerted."""
+    result = Result()
+    if await mentoring.interaction_by_source(session, source_event_id) is not None:
+        result.say("mentor.already_recorded", mentor.locale)
+        return result
+    pairing: Pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
+    interaction = Interaction(
+        pairing_id=pairing.id,
+        kind=Kind.CONCERN,
+        occurred_at=now,
+        logged_at=now,
+        logged_by=mentor.id,
+        channel=channel,
+        source_event_id=source_event_id,
+        topics=[],
+        note=note,
+        needs_staff=True,
+    )
+    session.add(interaction)
+    await session.flush()
+    await mentoring.alert_staff(
+        session,
+        pairing=pairing,
+        mentor=mentor,
+        interaction=interaction,
+        kind="concern",
+        note=note,
+        now=now,
+        config=config,
+    )
+    result.say("mentor.staff_will_answer", mentor.locale, days=config.review_delay_days)
+    result.refresh_home = True
+    return result

@@ -1,0 +1,351 @@
+"""What a youth can say at any time: commands, language, data rights, and routing to flows.
+
+Commands work in the middle of the questions: they answer, then the current question is
+asked again so nothing already answered is lost and the youth knows where they are.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+
+from conversations import parsing
+from conversations.core.engine import LOCALES, Turn
+from conversations.core.messages import Attachment, Choice, Kind
+from conversations.pairs import lifecycle as pairing
+from conversations.rules.eligibility import Tristate
+from conversations.youth import eligibility_flow, job_outcome, pulse
+from storage import applications, audit, people, privacy
+from storage.models import ApplicationStatus, SupportRequest
+
+ACCOUNT_FLOW = "account"
+
+
+class AccountStep(StrEnum):
+    CONFIRM_DELETE = "confirm_delete"
+    CONFIRM_RESTART = "confirm_restart"
+
+
+COMMANDS = (
+    "start",
+    "help",
+    "status",
+    "language",
+    "privacy",
+    "mydata",
+    "delete",
+    "restart",
+    "human",
+)
+
+
+async def on_message(turn: Turn) -> None:
+    """Entry point for everything a youth sends."""
+    incoming = turn.incoming
+    person = turn.person
+    if incoming.kind is Kind.BLOCKED:
+        person.unreachable_at = turn.now
+        return
+    if incoming.kind is Kind.UNBLOCKED:
+        person.unreachable_at = None
+        return
+    if person.unreachable_at is not None:
+        person.unreachable_at = None  # they wrote to us: reachable again
+    if incoming.kind is Kind.COMMAND:
+        await _on_command(turn)
+        return
+    if incoming.kind is Kind.CHOICE and incoming.choice.startswith("lang:"):
+        await _on_language_choice(turn, incoming.choice.removeprefix("lang:"))
+        return
+    if incoming.kind is Kind.CHOICE and incoming.choice.startswith(pulse.PREFIXES):
+        # the pulse's buttons come with a proactive message: they work whatever the youth
+        # is in the middle of, which is then asked again (unless the button started questions)
+        before = (turn.state.flow, turn.state.step) if turn.state else None
+        await pulse.on_choice(turn)
+        if turn.state is not None and (turn.state.flow, turn.state.step) == before:
+            await _resume(turn)
+        return
+    state = turn.state
+    if state is not None and state.flow == ACCOUNT_FLOW:
+        await _on_confirmation(turn)
+        return
+    if state is not None and state.flow == eligibility_flow.FLOW:
+        await eligibility_flow.on_input(turn)
+        return
+    if state is not None and state.flow == job_outcome.OUTCOME_FLOW:
+        await job_outcome.on_outcome_input(turn)
+        return
+    if incoming.kind is Kind.TEXT and state is None and await pulse.on_text(turn):
+        return
+    if incoming.kind is Kind.CHOICE:
+        turn.say("common.stale_button")
+    if person.consent_at is None:
+        await eligibility_flow.begin(turn, None)
+        return
+    await _status(turn, idle=True)
+
+
+async def _on_command(turn: Turn) -> None:
+    command = turn.incoming.command.lower()
+    handlers = {
+        "start": _start,
+        "help": _help,
+        "status": _status,
+        "language": _language,
+        "privacy": _privacy,
+        "mydata": _mydata,
+        "delete": _delete,
+        "restart": _restart,
+        "human": _human,
+        "cancel": _cancel,
+    }
+    handler = handlers.get(command)
+    if handler is None:
+        turn.say("common.unknown_command", command=command[:32])
+        await _resume(turn)
+        return
+    await handler(turn)
+
+
+async def _resume(turn: Turn) -> None:
+    """Ask again whatever the youth was in the middle of."""
+    state = turn.state
+    if state is None:
+        return
+    if state.flow == eligibility_flow.FLOW:
+        await eligibility_flow.ask_current(turn, again=True)
+    elif state.flow == job_outcome.OUTCOME_FLOW:
+        await job_outcome.ask_outcome_current(turn, again=True)
+    elif state.flow == ACCOUNT_FLOW:
+        await _ask_confirmation(turn, AccountStep(state.step))
+
+
+async def _start(turn: Turn) -> None:
+    state = turn.state
+    if turn.person.consent_at is None:
+        await eligibility_flow.begin(turn, turn.incoming.args or None)
+        return
+    if state is not None:
+        turn.say("common.welcome_back", name=turn.person.display_name)
+        await _resume(turn)
+        return
+    await _status(turn)
+
+
+async def _help(turn: Turn) -> None:
+    turn.say("common.help", consented=turn.person.consent_at is not None)
+    await _resume(turn)
+
+
+async def _status(turn: Turn, *, idle: bool = False) -> None:
+    person = turn.person
+    if person.consent_at is None:
+        turn.say("status.not_started")
+        await _resume(turn)
+        return
+    application = await applications.latest(turn.session, person.id)
+    if application is None or application.status != ApplicationStatus.DECIDED:
+        state = turn.state
+        if state is not None and state.flow == eligibility_flow.FLOW:
+            turn.say("status.in_progress")
+            await _resume(turn)
+        else:
+            turn.say("status.not_started")
+        return
+    if idle:
+        turn.say("common.idle")
+    if application.reviewed_by is not None:
+        turn.say(
+            "status.reviewed",
+            decision=application.decision,
+            note=application.review_note,
+            decided_at=application.decided_at,
+        )
+    else:
+        eligibility_flow.tell(turn, application)
+    await _resume(turn)
+
+
+async def _language(turn: Turn) -> None:
+    turn.say(
+        "common.choose_language",
+        tuple(Choice(f"choice.language.{code}", f"lang:{code}") for code in LOCALES),
+        columns=2,
+    )
+
+
+async def _on_language_choice(turn: Turn, code: str) -> None:
+    if code not in LOCALES:
+        turn.say("common.stale_button")
+        return
+    turn.person.locale = code
+    turn.say("common.language_set")
+    await _resume(turn)
+
+
+async def _privacy(turn: Turn) -> None:
+    state = turn.state
+    if state is not None and state.flow == eligibility_flow.FLOW and state.step == "privacy":
+        await _resume(turn)  # the notice with its buttons
+        return
+    turn.say(
+        "privacy.notice_info",
+        retention_days=turn.config.retention_days,
+        consented_at=turn.person.consent_at,
+    )
+    await _resume(turn)
+
+
+async def _mydata(turn: Turn) -> None:
+    export = await privacy.export_person(turn.session, turn.person, turn.now)
+    await audit.record(
+        turn.session,
+        actor=f"person:{turn.person.id}",
+        action="data_export",
+        now=turn.now,
+        subject_person_id=turn.person.id,
+    )
+    content = json.dumps(export, ensure_ascii=False, indent=2, default=str).encode()
+    turn.say(
+        "privacy.mydata",
+        attachment=Attachment(filename="mentorbot-my-data.json", content=content),
+    )
+    await _resume(turn)
+
+
+async def _delete(turn: Turn) -> None:
+    await _confirm(turn, AccountStep.CONFIRM_DELETE)
+
+
+async def _restart(turn: Turn) -> None:
+    if turn.person.consent_at is None:
+        await eligibility_flow.begin(turn, None)
+        return
+    application = await applications.latest(turn.session, turn.person.id)
+    if (
+        application is not None
+        and application.status == ApplicationStatus.DECIDED
+        and application.decision in ("eligible", "review")
+    ):
+        # An accepted or pending application is already with staff: changing it is theirs.
+        turn.say("restart.not_now", decision=application.decision)
+        await _resume(turn)
+        return
+    await _confirm(turn, AccountStep.CONFIRM_RESTART)
+
+
+async def _confirm(turn: Turn, step: AccountStep) -> None:
+    previous = turn.state
+    resume = (
+        {"flow": previous.flow, "step": previous.step, "data": previous.data} if previous else None
+    )
+    if previous is not None and previous.flow == ACCOUNT_FLOW:
+        resume = previous.data.get("resume")
+    turn.state = await people.set_state(
+        turn.session,
+        turn.person.id,
+        flow=ACCOUNT_FLOW,
+        step=step,
+        data={"resume": resume},
+        now=turn.now,
+    )
+    await _ask_confirmation(turn, step)
+
+
+async def _ask_confirmation(turn: Turn, step: AccountStep) -> None:
+    prefix = "del" if step is AccountStep.CONFIRM_DELETE else "rst"
+    turn.say(
+        f"account.{step}",
+        (
+            Choice(f"choice.{step}.yes", f"{prefix}:yes"),
+            Choice(f"choice.{step}.no", f"{prefix}:no"),
+        ),
+        columns=2,
+    )
+
+
+async def _back_to_previous(turn: Turn) -> None:
+    state = turn.state
+    resume = state.data.get("resume") if state is not None else None
+    if resume:
+        turn.state = await people.set_state(
+            turn.session,
+            turn.person.id,
+            flow=resume["flow"],
+            step=resume["step"],
+            data=resume.get("data") or {},
+            now=turn.now,
+        )
+        await _resume(turn)
+    else:
+        await people.clear_state(turn.session, turn.person.id)
+        turn.state = None
+
+
+async def _on_confirmation(turn: Turn) -> None:
+    state = turn.state
+    assert state is not None  # noqa: S101
+    step = AccountStep(state.step)
+    prefix = "del" if step is AccountStep.CONFIRM_DELETE else "rst"
+    incoming = turn.incoming
+    answer: str | None = None
+    if incoming.kind is Kind.CHOICE and incoming.choice in (f"{prefix}:yes", f"{prefix}:no"):
+        answer = incoming.choice.removeprefix(f"{prefix}:")
+    elif incoming.kind is Kind.TEXT:
+        said = parsing.parse_tristate(incoming.text[:100])
+        answer = {Tristate.YES: "yes", Tristate.NO: "no"}.get(said) if said else None
+    if answer is None:
+        if incoming.kind is Kind.CHOICE:
+            turn.say("common.stale_button")
+        await _ask_confirmation(turn, step)
+        return
+    if answer == "no":
+        turn.say("account.cancelled")
+        await _back_to_previous(turn)
+        return
+    if step is AccountStep.CONFIRM_DELETE:
+        await pairing.youth_leaves(
+            turn.session, youth_id=turn.person.id, now=turn.now, config=turn.config
+        )
+        await privacy.erase_person(turn.session, turn.person, turn.now)
+        turn.state = None
+        turn.say("account.deleted")  # the erased person keeps only their language
+        return
+    # restart: the questions again, on a fresh application; consent stays
+    current = await applications.latest(turn.session, turn.person.id)
+    if current is not None and current.status == ApplicationStatus.IN_PROGRESS:
+        current.status = ApplicationStatus.ABANDONED
+    application = await applications.start(
+        turn.session, turn.person.id, current.source if current else None, turn.now
+    )
+    turn.say("restart.done")
+    await eligibility_flow.start_questions(turn, application)
+
+
+async def _cancel(turn: Turn) -> None:
+    state = turn.state
+    if state is not None and state.flow == ACCOUNT_FLOW:
+        turn.say("account.cancelled")
+        await _back_to_previous(turn)
+        return
+    if state is not None and state.flow == job_outcome.OUTCOME_FLOW:
+        await job_outcome.cancel_outcome(turn)
+        return
+    turn.say("common.nothing_to_cancel")
+    await _resume(turn)
+
+
+async def _human(turn: Turn) -> None:
+    session = turn.session
+    open_request = await privacy.open_request(session, turn.person.id, "human")
+    if open_request is None:
+        text = turn.incoming.args.strip()[:1000] or None
+        session.add(
+            SupportRequest(
+                person_id=turn.person.id, kind="human", message=text, created_at=turn.now
+            )
+        )
+        turn.say("human.requested", review_delay_days=turn.config.review_delay_days)
+    else:
+        turn.say("human.already_requested", since=open_request.created_at)
+    await _resume(turn)

@@ -1,0 +1,474 @@
+"""The eligibility flow: privacy notice, a few questions, an immediate decision.
+
+Each question is data (`Question`): the template that asks it, its buttons, how a typed
+answer is read, and when it is needed. After every answer the pure rules are evaluated, so a
+youth who cannot be accepted is told at once, without being asked anything more (data
+minimisation), and one who is under the minimum age is asked nothing further.
+
+    PRIVACY -accept-> DIPLOMA -> BIRTH_DATE -> QPV -> [SOCIAL] -> SITUATION -> REGION
+                                      -> FIELD -> EMAIL -> decision
+       |decline                  \\__________ any hard rule fails: NOT_ELIGIBLE at once ____/
+       v                          \\_________ under the minimum age: REVIEW at once (staff told)
+     ends, stores only the refusal
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from conversations import parsing
+from conversations.core.engine import MAX_TEXT, Turn
+from conversations.core.messages import Choice, Kind
+from conversations.rules.eligibility import (
+    Answers,
+    Decision,
+    Diploma,
+    EligibilityRules,
+    Outcome,
+    Reason,
+    Situation,
+    Tristate,
+    age_on,
+    decide,
+    needs_social_question,
+)
+from conversations.rules.regions import REGION_ALIASES, REGION_NAMES, REGIONS
+from storage import applications, people
+from storage.models import Application, ApplicationStatus, SupportRequest
+
+FLOW = "eligibility"
+# Deep-link payloads are at most 64 characters of [A-Za-z0-9_-] (Telegram's rule).
+SOURCE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_FIELD = 200
+
+
+class Step(StrEnum):
+    PRIVACY = "privacy"
+    DIPLOMA = "diploma"
+    BIRTH_DATE = "birth_date"
+    QPV = "qpv"
+    SOCIAL = "social"
+    SITUATION = "situation"
+    REGION = "region"
+    FIELD = "field"
+    EMAIL = "email"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    value: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The answer could not be used; `key` is the template explaining why."""
+
+    key: str
+    context: dict[str, Any]
+
+
+Parsed = Accepted | Rejected
+
+
+@dataclass(frozen=True)
+class Question:
+    step: Step
+    choices: Callable[[EligibilityRules, str], tuple[Choice, ...]]
+    parse: Callable[[str, Turn], Parsed]
+    columns: int = 1
+    needed: Callable[[Answers], bool] = lambda _answers: True
+
+    @property
+    def key(self) -> str:
+        return f"eligibility.ask_{self.step}"
+
+
+def _buttons(
+    step: Step, values: tuple[str, ...]
+) -> Callable[[EligibilityRules, str], tuple[Choice, ...]]:
+    def choices(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
+        return tuple(Choice(f"choice.{step}.{value}", f"{step}:{value}") for value in values)
+
+    return choices
+
+
+def _no_buttons(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
+    return ()
+
+
+def _social_choices(rules: EligibilityRules, locale: str) -> tuple[Choice, ...]:
+    criteria = tuple(
+        Choice("choice.raw", f"social:{c.code}", {"label": c.label(locale)})
+        for c in rules.social_criteria
+    )
+    return (
+        *criteria,
+        Choice("choice.social.none", "social:none"),
+        Choice("choice.social.unknown", "social:unknown"),
+    )
+
+
+def _region_choices(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
+    return tuple(
+        Choice("choice.raw", f"region:{code}", {"label": REGION_NAMES[code]}) for code in REGIONS
+    )
+
+
+def _by_number(text: str, choices: tuple[Choice, ...], step: Step) -> str | None:
+    """A typed "2" picks the second button (the console shows numbered options)."""
+    stripped = text.strip().rstrip(".)")
+    if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
+        return choices[int(stripped) - 1].value.removeprefix(f"{step}:")
+    return None
+
+
+def _not_understood() -> Rejected:
+    return Rejected("eligibility.not_understood", {})
+
+
+def _parse_diploma(text: str, _turn: Turn) -> Parsed:
+    diploma = parsing.parse_diploma(text)
+    return Accepted(diploma.value) if diploma is not None else _not_understood()
+
+
+def _parse_birth_date(text: str, turn: Turn) -> Parsed:
+    parsed = parsing.parse_birth_date(text, turn.today)
+    if isinstance(parsed, parsing.DateError):
+        return Rejected(f"eligibility.date_{parsed.value}", {})
+    if age_on(parsed, turn.today) > turn.rules.maximum_age:
+        return Rejected("eligibility.date_implausible", {"year": parsed.year})
+    return Accepted(parsed.isoformat())
+
+
+def _parse_tristate(text: str, _turn: Turn) -> Parsed:
+    answer = parsing.parse_tristate(text)
+    return Accepted(answer.value) if answer is not None else _not_understood()
+
+
+def _parse_social(text: str, turn: Turn) -> Parsed:
+    number = _by_number(text, _social_choices(turn.rules, turn.locale), Step.SOCIAL)
+    if number is not None:
+        return Accepted(number)
+    wanted = parsing.normalise(text)
+    for criterion in turn.rules.social_criteria:
+        labels = {parsing.normalise(label) for label in criterion.labels.values()}
+        if wanted in labels or wanted == criterion.code:
+            return Accepted(criterion.code)
+    answer = parsing.parse_tristate(text)
+    if answer is Tristate.NO:
+        return Accepted("none")
+    if answer is Tristate.UNKNOWN:
+        return Accepted("unknown")
+    if wanted in ("aucun", "aucune", "none", "rien", "nothing"):
+        return Accepted("none")
+    return Rejected("eligibility.not_understood_buttons", {})
+
+
+def _parse_situation(text: str, _turn: Turn) -> Parsed:
+    situation = parsing.parse_situation(text)
+    return Accepted(situation.value) if situation is not None else _not_understood()
+
+
+def _parse_region(text: str, _turn: Turn) -> Parsed:
+    number = _by_number(text, _region_choices(_turn.rules, _turn.locale), Step.REGION)
+    if number is not None:
+        return Accepted(number)
+    wanted = parsing.normalise(text).replace("-", " ")
+    for code, name in REGION_NAMES.items():
+        if wanted in (code, parsing.normalise(name).replace("-", " ")):
+            return Accepted(code)
+    if wanted in REGION_ALIASES:
+        return Accepted(REGION_ALIASES[wanted])
+    return Rejected("eligibility.not_understood_buttons", {})
+
+
+def _parse_field(text: str, _turn: Turn) -> Parsed:
+    cleaned = " ".join(text.split())
+    if len(cleaned) < 2:
+        return Rejected("eligibility.field_too_short", {})
+    if len(cleaned) > MAX_FIELD:
+        return Rejected("eligibility.field_too_long", {"limit": MAX_FIELD})
+    return Accepted(cleaned)
+
+
+def _parse_email(text: str, _turn: Turn) -> Parsed:
+    if parsing.normalise(text) in ("skip", "passer", "non", "no", "aucun", "aucune", "none"):
+        return Accepted("skip")
+    email = parsing.parse_email(text)
+    return Accepted(email) if email is not None else Rejected("eligibility.email_invalid", {})
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        Step.DIPLOMA,
+        _buttons(Step.DIPLOMA, tuple(d.value for d in Diploma)),
+        _parse_diploma,
+        columns=2,
+    ),
+    Question(Step.BIRTH_DATE, _no_buttons, _parse_birth_date),
+    Question(
+        Step.QPV, _buttons(Step.QPV, tuple(t.value for t in Tristate)), _parse_tristate, columns=3
+    ),
+    Question(Step.SOCIAL, _social_choices, _parse_social, needed=needs_social_question),
+    Question(
+        Step.SITUATION,
+        _buttons(Step.SITUATION, tuple(s.value for s in Situation)),
+        _parse_situation,
+    ),
+    Question(Step.REGION, _region_choices, _parse_region, columns=2),
+    Question(Step.FIELD, _no_buttons, _parse_field),
+    Question(Step.EMAIL, _buttons(Step.EMAIL, ("skip",)), _parse_email),
+)
+BY_STEP: dict[str, Question] = {q.step: q for q in QUESTIONS}
+# Typed answers that can be given as a button press too: the typed text is matched first by
+# the question's own parser, then by the number shown in front of each option.
+_NUMBERED = {Step.DIPLOMA, Step.QPV, Step.SITUATION, Step.EMAIL}
+
+
+# ---------------------------------------------------------------- entry points
+
+
+async def begin(turn: Turn, source: str | None) -> None:
+    """Show the privacy notice; nothing personal is asked before it is accepted."""
+    data: dict[str, Any] = {}
+    if source and SOURCE.match(source):
+        data["source"] = source
+    await people.set_state(
+        turn.session, turn.person.id, flow=FLOW, step=Step.PRIVACY, data=data, now=turn.now
+    )
+    turn.say("privacy.notice", _privacy_choices(), columns=2, **_privacy_context(turn))
+
+
+async def ask_current(turn: Turn, *, again: bool = False) -> None:
+    """Ask the question the person is at (after a command, a stale button...)."""
+    state = turn.state
+    if state is None or state.flow != FLOW:
+        return
+    if state.step == Step.PRIVACY:
+        turn.say("privacy.notice", _privacy_choices(), columns=2, **_privacy_context(turn))
+        return
+    question = BY_STEP.get(state.step)
+    if question is None:  # a step renamed since the state was stored: start it again
+        await _ask_next(turn, await _application(turn))
+        return
+    _ask(turn, question, again=again)
+
+
+async def on_input(turn: Turn) -> None:
+    """Handle a typed answer, a button or anything else while in the flow."""
+    state = turn.state
+    assert state is not None  # noqa: S101 - the engine routes here only with a state
+    incoming = turn.incoming
+    if state.step == Step.PRIVACY:
+        await _on_privacy(turn)
+        return
+    question = BY_STEP.get(state.step)
+    if question is None:
+        await ask_current(turn)
+        return
+    if incoming.kind is Kind.CHOICE:
+        step, _, value = incoming.choice.partition(":")
+        allowed = {c.value for c in question.choices(turn.rules, turn.locale)}
+        if step != question.step or incoming.choice not in allowed:
+            turn.say("common.stale_button")
+            _ask(turn, question, again=True)
+            return
+        await _accept(turn, question, value)
+        return
+    text = turn.typed_answer()
+    if text is None:
+        _ask(turn, question, again=True)
+        return
+    parsed = question.parse(text, turn)
+    if isinstance(parsed, Rejected) and question.step in _NUMBERED:
+        number = _by_number(text, question.choices(turn.rules, turn.locale), question.step)
+        if number is not None:
+            parsed = Accepted(number)
+    if isinstance(parsed, Rejected):
+        turn.say(parsed.key, **parsed.context)
+        _ask(turn, question, again=True)
+        return
+    await _accept(turn, question, parsed.value)
+
+
+# ---------------------------------------------------------------- privacy
+
+
+def _privacy_choices() -> tuple[Choice, ...]:
+    return (
+        Choice("choice.privacy.accept", "privacy:accept"),
+        Choice("choice.privacy.decline", "privacy:decline"),
+    )
+
+
+def _privacy_context(turn: Turn) -> dict[str, Any]:
+    return {"retention_days": turn.config.retention_days}
+
+
+async def _on_privacy(turn: Turn) -> None:
+    incoming = turn.incoming
+    answer: str | None = None
+    if incoming.kind is Kind.CHOICE:
+        if incoming.choice in ("privacy:accept", "privacy:decline"):
+            answer = incoming.choice.removeprefix("privacy:")
+    elif incoming.kind is Kind.TEXT and len(incoming.text) <= MAX_TEXT:
+        said = parsing.parse_tristate(incoming.text)
+        wanted = parsing.normalise(incoming.text)
+        if said is Tristate.YES or wanted in ("j'accepte", "accepte", "accept", "i accept", "ok"):
+            answer = "accept"
+        elif said is Tristate.NO or wanted in ("je refuse", "refuse", "decline", "refuser"):
+            answer = "decline"
+    if answer is None:
+        if incoming.kind is Kind.CHOICE:
+            turn.say("common.stale_button")
+        turn.say("privacy.please_choose")
+        turn.say("privacy.notice", _privacy_choices(), columns=2, **_privacy_context(turn))
+        return
+    person = turn.person
+    assert turn.state is not None  # noqa: S101
+    if answer == "decline":
+        # Store nothing but the refusal.
+        person.consent_declined_at = turn.now
+        person.consent_at = None
+        person.display_name = None
+        await people.clear_state(turn.session, person.id)
+        turn.state = None
+        turn.say("privacy.declined")
+        return
+    person.consent_at = turn.now
+    person.consent_declined_at = None
+    # The name is personal data: kept only once the notice is accepted.
+    person.display_name = (turn.incoming.display_name or "")[:200] or None
+    application = await applications.start(
+        turn.session, person.id, turn.state.data.get("source"), turn.now
+    )
+    turn.say("privacy.accepted", name=person.display_name)
+    await _ask_next(turn, application)
+
+
+# ---------------------------------------------------------------- questions
+
+
+def _ask(turn: Turn, question: Question, *, again: bool = False) -> None:
+    turn.say(
+        question.key,
+        question.choices(turn.rules, turn.locale),
+        columns=question.columns,
+        again=again,
+        rules=_rules_context(turn.rules),
+        number=_question_number(turn, question),
+        total=_question_total(turn),
+    )
+
+
+def _rules_context(rules: EligibilityRules) -> dict[str, Any]:
+    return {
+        "age_limit": rules.age_limit,
+        "age_limit_inclusive": rules.age_limit_inclusive,
+        "diploma_minimum": rules.diploma_minimum.value,
+        "minimum_age": rules.minimum_age,
+    }
+
+
+def _question_number(turn: Turn, question: Question) -> int:
+    return [q.step for q in QUESTIONS].index(question.step) + 1
+
+
+def _question_total(_turn: Turn) -> int:
+    return len(QUESTIONS)
+
+
+async def _application(turn: Turn) -> Application:
+    """The application the flow is filling (created again if it vanished)."""
+    state = turn.state
+    application = None
+    if state is not None and "application_id" in state.data:
+        application = await turn.session.get(Application, state.data["application_id"])
+    if application is None or application.person_id != turn.person.id:
+        application = await applications.latest(turn.session, turn.person.id)
+    if application is None or application.status != ApplicationStatus.IN_PROGRESS:
+        application = await applications.start(turn.session, turn.person.id, None, turn.now)
+    return application
+
+
+async def start_questions(turn: Turn, application: Application) -> None:
+    """Ask the first question the application has no answer to."""
+    await _ask_next(turn, application)
+
+
+async def _accept(turn: Turn, question: Question, value: str) -> None:
+    application = await _application(turn)
+    answers = dict(application.answers)
+    answers[question.step.value] = value
+    application.answers = answers  # a new dict, so SQLAlchemy sees the change
+    await _ask_next(turn, application)
+
+
+async def _ask_next(turn: Turn, application: Application) -> None:
+    answers = Answers.from_mapping(application.answers)
+    decision = decide(turn.rules, answers, turn.today)
+    if decision.outcome is Outcome.NOT_ELIGIBLE or Reason.TOO_YOUNG in decision.reasons:
+        await _finish(turn, application, decision)
+        return
+    for question in QUESTIONS:
+        if question.step.value not in application.answers and question.needed(answers):
+            turn.state = await people.set_state(
+                turn.session,
+                turn.person.id,
+                flow=FLOW,
+                step=question.step,
+                data={"application_id": application.id},
+                now=turn.now,
+            )
+            _ask(turn, question)
+            return
+    await _finish(turn, application, decision)
+
+
+async def _finish(turn: Turn, application: Application, decision: Decision) -> None:
+    application.status = ApplicationStatus.DECIDED
+    application.decision = decision.outcome.value
+    application.reasons = [reason.value for reason in decision.reasons]
+    application.rules_version = decision.rules_version
+    application.decided_at = turn.now
+    application.region = application.answers.get("region")
+    if application.region:
+        # the region gives the time zone and holidays the scheduler respects
+        turn.person.region = application.region
+    await people.clear_state(turn.session, turn.person.id)
+    turn.state = None
+    tell(turn, application)
+    if Reason.TOO_YOUNG in decision.reasons:
+        # Programme rule: nobody under the minimum age is asked more; a person looks at it.
+        turn.session.add(
+            SupportRequest(
+                person_id=turn.person.id,
+                kind="under_minimum_age",
+                message=None,
+                created_at=turn.now,
+            )
+        )
+
+
+def tell(turn: Turn, application: Application) -> None:
+    """Say what the decision on an application is (also used by /status)."""
+    reasons = list(application.reasons)
+    common: dict[str, Any] = {
+        "name": turn.person.display_name,
+        "reasons": reasons,
+        "rules": _rules_context(turn.rules),
+        "review_delay_days": turn.config.review_delay_days,
+        "pairing_delay_weeks": turn.config.pairing_delay_weeks,
+    }
+    if application.decision == Outcome.ELIGIBLE:
+        turn.say("eligibility.decision_eligible", **common)
+    elif application.decision == Outcome.NOT_ELIGIBLE:
+        turn.say("eligibility.decision_not_eligible", **common)
+    elif Reason.TOO_YOUNG in reasons:
+        turn.say("eligibility.decision_too_young", **common)
+    else:
+        turn.say("eligibility.decision_review", **common)
