@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Application, ApplicationStatus
 
+__all__ = ["latest", "of_person", "start", "waiting_for_review"]
+
 
 async def latest(session: AsyncSession, person_id: int) -> Application | None:
     """The person's most recent application."""
@@ -25,6 +27,7 @@ async def latest(session: AsyncSession, person_id: int) -> Application | None:
 async def start(
     session: AsyncSession, person_id: int, source: str | None, now: datetime
 ) -> Application:
+    """A new, empty application in progress for the person."""
     application = Application(
         person_id=person_id,
         status=ApplicationStatus.IN_PROGRESS,
@@ -54,6 +57,7 @@ async def waiting_for_review(session: AsyncSession) -> Sequence[Application]:
 
 
 async def of_person(session: AsyncSession, person_id: int) -> Sequence[Application]:
+    """All the person's applications, oldest first."""
     result = await session.execute(
         select(Application).where(Application.person_id == person_id).order_by(Application.id)
     )

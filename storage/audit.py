@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditLog
 
+__all__ = ["record"]
+
 
 async def record(
     session: AsyncSession,

@@ -10,15 +10,25 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import event, make_url
+from sqlalchemy.engine import URL, Connection
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+__all__ = [
+    "DatabaseUnavailable",
+    "alembic_config",
+    "create_engine",
+    "create_sessions",
+    "describe",
+    "reachable",
+    "upgrade",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -53,17 +63,17 @@ def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def describe(url: str) -> str:
-    """The database URL without its password, for messages."""
-    scheme, _, rest = url.partition("://")
-    if "@" in rest:
-        credentials, _, host = rest.rpartition("@")
-        user = credentials.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
+def describe(url: str | URL) -> str:
+    """The database URL for messages and logs, its password shown as `***`."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        # not a URL SQLAlchemy can read: show nothing of it rather than a password
+        return "(an unreadable database URL)"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration for our migrations, run on `connection` when given."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -94,7 +104,7 @@ async def reachable(engine: AsyncEngine) -> AsyncIterator[None]:
         ):
             raise
         raise DatabaseUnavailable(
-            f"Cannot reach the database {describe(str(engine.url))}: {error.__class__.__name__}: "
+            f"Cannot reach the database {describe(engine.url)}: {error.__class__.__name__}: "
             f"{str(error).splitlines()[0] if str(error) else ''}. "
             "Check MENTORBOT_DATABASE_URL and that the server is running."
         ) from error

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import outbox
 from storage.models import Priority
 
+__all__ = ["enqueue_to"]
+
 
 async def enqueue_to(
     session: AsyncSession,

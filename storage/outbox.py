@@ -24,6 +24,22 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import Delivery, DeliveryStatus, Priority
 
+__all__ = [
+    "SENDING_TIMEOUT",
+    "STAFF",
+    "claim_due",
+    "counts",
+    "enqueue",
+    "is_queued",
+    "mark_failed",
+    "mark_in_doubt",
+    "mark_sent",
+    "mark_undeliverable",
+    "postpone",
+    "release_stuck",
+    "start_sending",
+]
+
 # a send call never takes this long: a row `sending` for longer is in doubt
 SENDING_TIMEOUT = timedelta(minutes=5)
 STAFF = "staff"
@@ -152,11 +168,13 @@ def postpone(delivery: Delivery, until: datetime) -> None:
 
 
 def mark_sent(delivery: Delivery, now: datetime) -> None:
+    """The platform accepted the message."""
     delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, None
     delivery.claimed_until = None
 
 
 def mark_failed(delivery: Delivery, now: datetime, error: str, retry_in: timedelta) -> None:
+    """A failure worth retrying: try again after `retry_in`."""
     delivery.status = DeliveryStatus.FAILED
     delivery.last_error = error[:2000]
     delivery.next_attempt_at = now + retry_in
@@ -164,11 +182,13 @@ def mark_failed(delivery: Delivery, now: datetime, error: str, retry_in: timedel
 
 
 def mark_undeliverable(delivery: Delivery, error: str) -> None:
+    """It can never arrive (no reachable account, the bot blocked...): never retried."""
     delivery.status, delivery.last_error = DeliveryStatus.UNDELIVERABLE, error[:2000]
     delivery.claimed_until = None
 
 
 def mark_in_doubt(delivery: Delivery, error: str) -> None:
+    """The send call may or may not have reached the person: reported, never resent."""
     delivery.status, delivery.last_error = DeliveryStatus.IN_DOUBT, error[:2000]
     delivery.claimed_until = None
 

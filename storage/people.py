@@ -13,6 +13,16 @@ from sqlalchemy.orm import selectinload
 
 from storage.models import ConversationState, Identity, Person, ProcessedEvent
 
+__all__ = [
+    "clear_state",
+    "create_person",
+    "find_by_identity",
+    "get_state",
+    "identity_on",
+    "mark_processed",
+    "set_state",
+]
+
 
 async def mark_processed(session: AsyncSession, channel: str, event_id: str, now: datetime) -> bool:
     """Record a platform event id; False if it was already handled (a redelivery).
@@ -61,6 +71,7 @@ def identity_on(person: Person, channel: str) -> Identity | None:
 
 
 async def get_state(session: AsyncSession, person_id: int) -> ConversationState | None:
+    """Where the person is in a flow, if anywhere."""
     return await session.get(ConversationState, person_id)
 
 
@@ -87,4 +98,5 @@ async def set_state(
 
 
 async def clear_state(session: AsyncSession, person_id: int) -> None:
+    """The person is in no flow any more."""
     await session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))

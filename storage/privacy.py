@@ -21,6 +21,8 @@ from storage.models import (
     SupportRequest,
 )
 
+__all__ = ["erase_person", "export_person", "open_request"]
+
 
 async def open_request(session: AsyncSession, person_id: int, kind: str) -> SupportRequest | None:
     """The person's unresolved support request of that kind, if any."""

@@ -1,0 +1,57 @@
+"""Database tables (SQLAlchemy 2 typed models), one module per area. Alembic owns the
+schema: see `storage/migrations/`.
+
+Import the tables from here (`from storage.models import Person`); importing this package
+registers every table on `Base.metadata`, which the migrations compare against.
+"""
+
+from __future__ import annotations
+
+from storage.models.applications import Application, ApplicationStatus
+from storage.models.audit import AuditLog
+from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
+from storage.models.mentoring import (
+    Checkin,
+    CheckinAnswer,
+    CloseReason,
+    Interaction,
+    MentorProfile,
+    Outcome,
+    Pairing,
+    PairingStatus,
+)
+from storage.models.outbox import Delivery, DeliveryStatus, Priority
+from storage.models.people import (
+    ConversationState,
+    Identity,
+    Person,
+    ProcessedEvent,
+    Role,
+    SupportRequest,
+)
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Application",
+    "ApplicationStatus",
+    "AuditLog",
+    "Base",
+    "Checkin",
+    "CheckinAnswer",
+    "CloseReason",
+    "ConversationState",
+    "Delivery",
+    "DeliveryStatus",
+    "Identity",
+    "Interaction",
+    "MentorProfile",
+    "Outcome",
+    "Pairing",
+    "PairingStatus",
+    "Person",
+    "Priority",
+    "ProcessedEvent",
+    "Role",
+    "SupportRequest",
+    "UTCDateTime",
+]
