@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from conversations.core.engine import ProgrammeConfig
+from conversations.core.programme import ProgrammeConfig
 from scheduler.ticks import Ticks
 from storage.database import create_engine, create_sessions, upgrade
 from storage.models import Identity, MentorProfile, Pairing, Person

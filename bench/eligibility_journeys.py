@@ -13,6 +13,7 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bot.app import build
 from bot.settings import load_settings
@@ -48,7 +49,7 @@ async def main(youths: int, concurrency: int) -> None:
             async with semaphore:
                 for kind, value in STEPS:
                     event += 1
-                    fields = {"command": value} if kind is Kind.COMMAND else {}
+                    fields: dict[str, Any] = {"command": value} if kind is Kind.COMMAND else {}
                     if kind is Kind.CHOICE:
                         fields = {"choice": value}
                     if kind is Kind.TEXT:

@@ -19,9 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.i18n import TemplateRenderer
 from bot.settings import Settings
 from conversations.core.clock import Clock, SystemClock
-from conversations.core.engine import Engine, ProgrammeConfig
-from conversations.core.messages import Sender
+from conversations.core.engine import Engine, Router
+from conversations.core.messages import Channel, Sender
+from conversations.core.programme import ProgrammeConfig
+from conversations.mentor.router import MentorRouter
 from conversations.rules.eligibility import EligibilityRules, load_rules
+from conversations.staff.router import StaffRouter
+from conversations.youth.router import YouthRouter
+from handlers.slack import SlackBot, SlackSender, SlackStaffDirectory, build_client, create_bot
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.pacing import Pacer
 from scheduler.service import Scheduler
@@ -93,6 +98,28 @@ def build_scheduler(services: Services, senders: Mapping[str, Sender]) -> Schedu
     )
 
 
+def routers() -> dict[Channel, tuple[Router, ...]]:
+    """Which role routers see each channel's events, first claimant first."""
+    youth = YouthRouter()
+    return {
+        Channel.TELEGRAM: (youth,),
+        Channel.CONSOLE: (youth,),
+        Channel.SLACK: (StaffRouter(), MentorRouter()),
+    }
+
+
+def staff_directory(settings: Settings) -> SlackStaffDirectory:
+    """Staff: the Slack users of SLACK_STAFF_USERS, or the members of its user group."""
+    client = None
+    if settings.staff_usergroup is not None and settings.slack_bot_token is not None:
+        client = build_client(
+            settings.slack_bot_token.get_secret_value(),
+            settings.slack_api_url,
+            retry_on_rate_limit=True,
+        )
+    return SlackStaffDirectory(settings.staff_user_ids, settings.staff_usergroup, client)
+
+
 def build(settings: Settings, clock: Clock | None = None) -> Services:
     """Build the services (no connection is opened until first use)."""
     clock = clock or SystemClock()
@@ -101,7 +128,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     rules = load_rules(settings.rules_file)
     config = programme_config(settings)
     renderer = TemplateRenderer(settings.templates_dir, settings.zone)
-    engine = Engine(sessions, clock, rules, config)
+    engine = Engine(sessions, clock, rules, config, routers(), staff_directory(settings))
     return Services(
         settings=settings,
         clock=clock,
@@ -112,6 +139,36 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
         renderer=renderer,
         engine=engine,
     )
+
+
+def build_slack(services: Services) -> tuple[SlackBot, SlackSender]:
+    """The Bolt app and the outbox sender, from the settings."""
+    settings = services.settings
+    if settings.slack_bot_token is None:
+        raise ValueError("SLACK_BOT_TOKEN is not set")
+    token = settings.slack_bot_token.get_secret_value()
+    secret = settings.slack_signing_secret
+    # Socket Mode requests come over an authenticated socket, not signed HTTP
+    signing_secret = (
+        secret.get_secret_value()
+        if secret is not None and settings.slack_app_token is None
+        else None
+    )
+    bot = create_bot(
+        services.engine,
+        build_client(token, settings.slack_api_url, retry_on_rate_limit=True),
+        services.renderer,
+        signing_secret=signing_secret,
+        default_locale=settings.default_locale,
+    )
+    sender = SlackSender(
+        build_client(token, settings.slack_api_url, retry_on_rate_limit=False),
+        bot.view,
+        services.clock,
+        settings.slack_staff_channel,
+        publish_home=bot.publish_home,
+    )
+    return bot, sender
 
 
 class PlatformUnavailable(Exception):
@@ -177,8 +234,6 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
             logger.info("Telegram started (%s)", settings.telegram_mode)
         slack_http = None
         if settings.slack_bot_token is not None:
-            from handlers.slack import build_slack
-
             slack_bot, slack_sender = build_slack(services)
             # a refused token is said at start, not discovered at the first mentor's click
             await slack_bot.client.auth_test()

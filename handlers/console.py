@@ -91,7 +91,7 @@ async def chat(
     incoming: Incoming | None = first
     while True:
         if incoming is not None:
-            replies = await engine.handle(incoming)
+            replies = (await engine.handle(incoming)).replies
             if replies:
                 buttons = []
             for reply in replies:

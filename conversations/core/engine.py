@@ -1,115 +1,64 @@
-"""The conversation engine: one incoming message in, replies out, state in the database.
+"""The conversation engine: one incoming event in, a `Response` out, state in the database.
 
-Each handled message is one transaction: the platform event id is recorded (so a redelivery
-changes nothing twice), the person and their conversation state are loaded, the message is
-routed to a command or to the current flow step, and everything is committed together.
+Every role and channel goes through here. Each handled event is one transaction: the
+platform event id is recorded (a redelivered or retried event changes nothing twice), the
+actor (person and roles) is resolved once, the event is routed to the first role router
+that claims it (the staff gate is checked here, and a refusal audit-logged), and everything
+is committed together. A form answered with errors stores nothing, not even the event id,
+so the corrected form can be submitted again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from conversations.core.actor import Actor, NoStaff, StaffDirectory
 from conversations.core.clock import Clock
-from conversations.core.messages import Attachment, Choice, Incoming, Kind, Reply
-from conversations.core.programme import NudgePolicy
+from conversations.core.messages import Channel, Incoming, Kind, Reply
+from conversations.core.programme import ProgrammeConfig
+from conversations.core.response import NotAllowed, Response
+from conversations.core.turn import Turn, pick_locale
 from conversations.rules.eligibility import EligibilityRules
-from storage import people
-from storage.models import ConversationState, Person, Role
+from storage import audit, people
+from storage.models import Role
+
+__all__ = ["Engine", "ProgrammeConfig", "Router"]
 
 logger = logging.getLogger(__name__)
 
-LOCALES = ("fr", "en")
-# Longest typed answer we read; anything longer gets a kind "please be brief".
-MAX_TEXT = 1000
+# Channels where a stranger writing to the bot is a youth registering (Slack people are
+# registered by staff).
+SELF_REGISTERING = frozenset({Channel.TELEGRAM, Channel.CONSOLE})
 
 
-@dataclass(frozen=True)
-class ProgrammeConfig:
-    """The programme settings flows need (built from `bot.settings.Settings`)."""
+class Router(Protocol):
+    """A role's commands, buttons, forms and free text."""
 
-    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
-    default_locale: str = "fr"
-    review_delay_days: int = 5
-    pairing_delay_weeks: int = 3
-    retention_days: int = 365
-    nudges: NudgePolicy = field(default_factory=NudgePolicy)
+    # only staff may use what this router claims (checked by the engine, refusals audited)
+    staff_only: bool
 
+    def claims(self, turn: Turn) -> bool:
+        """Whether this router handles the event."""
+        ...
 
-@dataclass
-class Turn:
-    """Everything a flow step needs to handle one message."""
-
-    session: AsyncSession
-    incoming: Incoming
-    person: Person
-    state: ConversationState | None
-    now: datetime
-    rules: EligibilityRules
-    config: ProgrammeConfig
-    replies: list[Reply] = field(default_factory=list)
-
-    @property
-    def locale(self) -> str:
-        return self.person.locale
-
-    @property
-    def today(self) -> date:
-        """Today in the programme's time zone (ages are computed on this date)."""
-        return self.now.astimezone(self.config.zone).date()
-
-    def say(
-        self,
-        key: str,
-        choices: tuple[Choice, ...] = (),
-        columns: int = 1,
-        attachment: Attachment | None = None,
-        **context: object,
-    ) -> None:
-        self.replies.append(
-            Reply(
-                key=key,
-                context=context,
-                choices=choices,
-                locale=self.locale,
-                columns=columns,
-                attachment=attachment,
-            )
-        )
-
-    def typed_answer(self) -> str | None:
-        """The text the person typed, trimmed; None (after saying why, kindly) for a sticker,
-        an empty message or one too long to be an answer."""
-        incoming = self.incoming
-        if incoming.kind is not Kind.TEXT:
-            self.say("common.unsupported")
-            return None
-        text = incoming.text.strip()
-        if not text:
-            self.say("common.empty")
-            return None
-        if len(text) > MAX_TEXT:
-            self.say("common.too_long", limit=MAX_TEXT)
-            return None
-        return text
+    async def handle(self, turn: Turn) -> None: ...
 
 
-def pick_locale(language_code: str | None, default: str) -> str:
-    """The bot's language from the platform's language code ("fr-FR" -> "fr")."""
-    if language_code:
-        short = language_code.split("-")[0].lower()
-        if short in LOCALES:
-            return short
-    return default
+class _Discard(Exception):
+    """Leave the transaction without storing anything (a form answered with errors)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__("discarded")
+        self.response = response
 
 
 class Engine:
-    """Routes each incoming message to a command or the current flow step."""
+    """Routes each incoming event to a role's router, in one transaction."""
 
     def __init__(
         self,
@@ -117,6 +66,8 @@ class Engine:
         clock: Clock,
         rules: EligibilityRules,
         config: ProgrammeConfig,
+        routers: Mapping[Channel, Sequence[Router]],
+        staff: StaffDirectory | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -128,32 +79,45 @@ class Engine:
         )
         self._rules = rules
         self._config = config
+        self._routers = routers
+        self._staff = staff or NoStaff()
 
     @property
     def rules(self) -> EligibilityRules:
         return self._rules
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handle one message; returns what to say back (empty for a duplicate event)."""
-        if self._serial is None:
-            return await self._handle(incoming)
-        async with self._serial:
-            return await self._handle(incoming)
+    @property
+    def config(self) -> ProgrammeConfig:
+        return self._config
 
-    async def _handle(self, incoming: Incoming) -> list[Reply]:
-        from conversations.youth import account as youth
+    async def handle(self, incoming: Incoming) -> Response:
+        """Handle one event; an empty response for a duplicate."""
+        # asked before the transaction: the directory may call Slack
+        is_staff = (
+            await self._staff.is_staff(incoming.channel, incoming.external_id)
+            if incoming.channel is Channel.SLACK
+            else False
+        )
+        try:
+            if self._serial is None:
+                return await self._handle(incoming, is_staff)
+            async with self._serial:
+                return await self._handle(incoming, is_staff)
+        except _Discard as discarded:
+            return discarded.response
 
+    async def _handle(self, incoming: Incoming, is_staff: bool) -> Response:
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             if incoming.event_id is not None and not await people.mark_processed(
                 session, incoming.channel, incoming.event_id, now
             ):
                 logger.info("duplicate %s event %s ignored", incoming.channel, incoming.event_id)
-                return []
+                return Response()
             person = await people.find_by_identity(session, incoming.channel, incoming.external_id)
-            if person is None:
+            if person is None and incoming.channel in SELF_REGISTERING:
                 if incoming.kind in (Kind.BLOCKED, Kind.UNBLOCKED):
-                    return []
+                    return Response()
                 person = await people.create_person(
                     session,
                     role=Role.YOUTH,
@@ -163,15 +127,51 @@ class Engine:
                     locale=pick_locale(incoming.language_code, self._config.default_locale),
                     now=now,
                 )
-            state = await people.get_state(session, person.id)
+            state = await people.get_state(session, person.id) if person is not None else None
             turn = Turn(
                 session=session,
                 incoming=incoming,
-                person=person,
+                actor=Actor(incoming.channel, incoming.external_id, person, is_staff=is_staff),
                 state=state,
                 now=now,
                 rules=self._rules,
                 config=self._config,
             )
-            await youth.on_message(turn)
-            return turn.replies
+            await self._route(turn)
+            turn.response.locale = turn.locale
+            if turn.response.form_errors:
+                raise _Discard(turn.response)
+            return turn.response
+
+    async def _route(self, turn: Turn) -> None:
+        for router in self._routers.get(turn.incoming.channel, ()):
+            if not router.claims(turn):
+                continue
+            if router.staff_only and not turn.actor.is_staff:
+                await self._refuse_staff(turn)
+                return
+            try:
+                await router.handle(turn)
+            except NotAllowed as refusal:
+                # the refusal itself is committed (it may have been audit-logged)
+                turn.response.replies.append(
+                    Reply(refusal.key, context=refusal.context, locale=turn.locale)
+                )
+            return
+        logger.warning("no router for a %s %s event", turn.incoming.channel, turn.incoming.kind)
+
+    async def _refuse_staff(self, turn: Turn) -> None:
+        incoming = turn.incoming
+        await audit.record(
+            turn.session,
+            # the account that tried, whoever it belongs to
+            actor=f"{turn.actor.channel}:{turn.actor.external_id}",
+            action="staff_refused",
+            now=turn.now,
+            detail={
+                "kind": str(incoming.kind),
+                "what": (incoming.command or incoming.choice or incoming.form)[:40],
+                "args": incoming.args[:20],
+            },
+        )
+        turn.say("staff.refused")

@@ -31,6 +31,10 @@ class Kind(StrEnum):
     # the person blocked the bot (Telegram `my_chat_member` kicked)
     BLOCKED = "blocked"
     UNBLOCKED = "unblocked"
+    # a form (Slack modal) submitted: `form`, `answers`, `metadata`
+    FORM = "form"
+    # something the person opened rather than said (Slack's App Home tab): `text` says what
+    OPENED = "opened"
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,14 @@ class Incoming:
     chat_id: str | None = None
     language_code: str | None = None
     display_name: str | None = None
+    # a submitted form: its name, the answers (field -> str, list[str], date, bool or None)
+    # and the ids it was opened with
+    form: str = ""
+    answers: Mapping[str, object] = field(default_factory=dict)
+    metadata: Mapping[str, object] = field(default_factory=dict)
+    # Slack: the trigger a modal needs (valid about 3 s), the thread a message was posted in
+    trigger_id: str | None = None
+    thread: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
-"""The programme's follow-up rules: when to remind, when to escalate (all settings)."""
+"""The programme's settings flows read: follow-up durations (when to remind, when to
+escalate), locales, delays told to people (all from `bot.settings`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
 from conversations.rules.calendar import SendingWindow
 
@@ -39,3 +41,17 @@ class NudgePolicy:
             raise ValueError("the check-in reminder must come before the escalation")
         if self.silence_days < 1 or self.silent_rounds_before_asking < 1 or self.unpaired_days < 1:
             raise ValueError("silence, rounds and unpaired days must be positive")
+
+
+@dataclass(frozen=True)
+class ProgrammeConfig:
+    """The programme settings flows need (built from `bot.settings.Settings`)."""
+
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
+    default_locale: str = "fr"
+    review_delay_days: int = 5
+    pairing_delay_weeks: int = 3
+    retention_days: int = 365
+    nudges: NudgePolicy = field(default_factory=NudgePolicy)
+    # a conversation left longer than this resumes with a reminder of where it stood
+    resume_after_days: int = 30

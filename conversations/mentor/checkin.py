@@ -20,19 +20,20 @@ message has its own outbox key, so a tick run twice sends nothing twice.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core.engine import ProgrammeConfig
+from conversations.core import codec
 from conversations.core.messages import Channel, Choice
+from conversations.core.programme import ProgrammeConfig
+from conversations.core.response import NotAllowed, Result
 from conversations.mentor import contact_log
 from conversations.mentor.contact_log import Kind
 from conversations.pairs import access as mentoring
-from conversations.pairs.access import NotAllowed, Result
+from conversations.pairs.periods import next_due, period_bounds, period_of
 from storage import outbox
 from storage.models import (
     Checkin,
@@ -49,7 +50,6 @@ from storage.models import (
 logger = logging.getLogger(__name__)
 
 # check-ins are due at this local time on the pair's check-in day
-DUE_TIME = time(10, 0)
 # "not yet": ask again after this many days
 REMIND_AFTER_DAYS = 3
 # answers after which nothing more is asked this month
@@ -70,41 +70,20 @@ class CheckinError(Exception):
     """A check-in that cannot be started; the message says why, for the staff member."""
 
 
-def period_of(when: datetime, zone: ZoneInfo) -> str:
-    """The month a moment belongs to in the programme's time zone, as "YYYY-MM"."""
-    local = when.astimezone(zone)
-    return f"{local.year:04d}-{local.month:02d}"
-
-
-def period_bounds(period: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The first moment of a period and of the next one, in UTC."""
-    year, month = (int(part) for part in period.split("-"))
-    following = (year + 1, 1) if month == 12 else (year, month + 1)
-    start = datetime(year, month, 1, tzinfo=zone)
-    end = datetime(following[0], following[1], 1, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def next_due(after: datetime, checkin_day: int, zone: ZoneInfo) -> datetime:
-    """The next check-in: `checkin_day` of the month after `after`'s month, at 10:00 local."""
-    local = after.astimezone(zone)
-    year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
-    day = min(max(checkin_day, 1), 28)
-    return datetime.combine(date(year, month, day), DUE_TIME, tzinfo=zone).astimezone(after.tzinfo)
-
-
 def choices(checkin_id: int) -> list[list[str]]:
     """The check-in's buttons, as stored with the outbox message."""
     return [
-        ["choice.checkin.yes", f"ci:{checkin_id}:{CheckinAnswer.YES}"],
-        ["choice.checkin.not_yet", f"ci:{checkin_id}:{CheckinAnswer.NOT_YET}"],
-        ["choice.checkin.unreachable", f"ci:{checkin_id}:{CheckinAnswer.UNREACHABLE}"],
+        [f"choice.checkin.{answer}", codec.encode("ci", checkin_id, value=answer)]
+        for answer in (CheckinAnswer.YES, CheckinAnswer.NOT_YET, CheckinAnswer.UNREACHABLE)
     ]
 
 
 def continue_choices(pairing_id: int) -> list[list[str]]:
     """The buttons of "continue, pause or stop?", as stored with the outbox message."""
-    return [[f"choice.silence.{c.value}", f"cm:{pairing_id}:{c.value}"] for c in ContinueChoice]
+    return [
+        [f"choice.silence.{c.value}", codec.encode("cm", pairing_id, value=c.value)]
+        for c in ContinueChoice
+    ]
 
 
 async def start_checkin(
@@ -225,7 +204,7 @@ async def answer(
         result.say(
             "checkin.not_yet",
             locale,
-            choices=(Choice("choice.checkin.remind", f"cr:{checkin.id}"),),
+            choices=(Choice("choice.checkin.remind", codec.encode("cr", checkin.id)),),
             mentee=mentee,
             days=REMIND_AFTER_DAYS,
         )

@@ -7,7 +7,7 @@ The same form answers a monthly check-in's "yes". Asking for staff help alerts s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
@@ -15,13 +15,17 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core.engine import ProgrammeConfig
+from conversations.core.codec import parse_id
 from conversations.core.messages import Choice, FieldKind, Form, FormField
+from conversations.core.programme import ProgrammeConfig
+from conversations.core.response import NotAllowed, PairSummary, Result
 from conversations.pairs import access as mentoring
-from conversations.pairs.access import NotAllowed, PairSummary, Result
+from conversations.pairs.agreement import check_disagreement
+from storage import audit
 from storage.models import Checkin, CheckinAnswer, Interaction, Pairing, Person
 
 FORM = "contact"
+CONCERN_FORM = "concern"
 E = TypeVar("E", bound=StrEnum)
 # longest note we store; a modal input allows 3,000 characters, the rest is a safety margin
 MAX_NOTE = 5000
@@ -65,6 +69,28 @@ def _options(name: str, values: type[StrEnum]) -> tuple[Choice, ...]:
     return tuple(Choice(f"choice.{name}.{v.value}", v.value) for v in values)
 
 
+def pair_field(pairs: Sequence[PairSummary], label_key: str) -> FormField:
+    """The question "which mentee?" for a mentor with several pairs."""
+    return FormField(
+        "pairing",
+        FieldKind.SINGLE,
+        label_key,
+        tuple(
+            Choice("choice.raw", str(p.pairing_id), {"label": p.mentee or f"#{p.pairing_id}"})
+            for p in pairs
+        ),
+    )
+
+
+def chosen_pair(values: Answers, errors: dict[str, str]) -> int | None:
+    """The pairing picked in a form's "which mentee?" question (an error when missing)."""
+    raw = values.get("pairing")
+    pairing_id = parse_id(raw) if isinstance(raw, str) else None
+    if pairing_id is None:
+        errors["pairing"] = "form.required"
+    return pairing_id
+
+
 def contact_form(
     locale: str,
     *,
@@ -76,19 +102,7 @@ def contact_form(
     """The contact form; with no `pairing_id` the mentor picks one of `pairs`."""
     fields: list[FormField] = []
     if pairing_id is None:
-        fields.append(
-            FormField(
-                "pairing",
-                FieldKind.SINGLE,
-                "form.contact_pair",
-                tuple(
-                    Choice(
-                        "choice.raw", str(p.pairing_id), {"label": p.mentee or f"#{p.pairing_id}"}
-                    )
-                    for p in pairs
-                ),
-            )
-        )
+        fields.append(pair_field(pairs, "form.contact_pair"))
     if checkin_id is None:
         fields.append(FormField("occurred_on", FieldKind.DATE, "form.contact_date", initial=today))
     fields += [
@@ -176,13 +190,7 @@ def parse_contact(
             errors["occurred_on"] = "form.date_future"
         else:
             occurred_on = when
-    pairing_id: int | None = None
-    if with_pairing:
-        raw = values.get("pairing")
-        if not isinstance(raw, str) or not raw.isdigit():
-            errors["pairing"] = "form.required"
-        else:
-            pairing_id = int(raw)
+    pairing_id = chosen_pair(values, errors) if with_pairing else None
     if errors or how is None or progress is None:
         return errors
     return ContactReport(
@@ -234,6 +242,15 @@ async def record_contact(
     if checkin_id is not None:
         checkin = await session.get(Checkin, checkin_id)
         if checkin is None or checkin.pairing_id != pairing.id:
+            # a form whose ids do not belong together was not made by us: refuse and keep a
+            # trace, like every other refusal
+            await audit.record(
+                session,
+                actor=f"mentor:{mentor.id}",
+                action="foreign_checkin_refused",
+                now=now,
+                detail={"pairing": pairing.id, "checkin": checkin_id},
+            )
             raise NotAllowed("mentor.not_your_pair")
         if checkin.answered_at is not None and checkin.answer == CheckinAnswer.YES:
             result.say("mentor.already_recorded", mentor.locale)
@@ -241,7 +258,8 @@ async def record_contact(
     if report.occurred_on is not None:
         started = pairing.started_at.astimezone(config.zone).date() if pairing.started_at else None
         if started is not None and report.occurred_on < started:
-            raise NotAllowed("mentor.date_before_start", started=pairing.started_at)
+            # shown under the date, the form still open with everything typed
+            return Result(form_errors={"occurred_on": "form.date_before_start"})
     occurred_at = local_noon(report.occurred_on, config) if report.occurred_on else now
     interaction = Interaction(
         pairing_id=pairing.id,
@@ -267,9 +285,6 @@ async def record_contact(
         checkin.progress, checkin.note = report.progress, report.note
         checkin.needs_staff = report.needs_staff
         # the mentor's "yes" may be the answer that completes a disagreement with the youth
-        # (imported here: pulse builds on the check-in, which builds on this module)
-        from conversations.youth.pulse import check_disagreement
-
         await check_disagreement(
             session, pairing=pairing, period=checkin.period, now=now, config=config
         )
@@ -337,7 +352,7 @@ async def first_meeting(
 
 def concern_form(locale: str, pairing_id: int) -> Form:
     return Form(
-        name="concern",
+        name=CONCERN_FORM,
         title_key="form.concern_title",
         submit_key="form.submit",
         fields=(FormField("note", FieldKind.TEXT, "form.concern_note", max_length=MODAL_NOTE),),

@@ -7,43 +7,36 @@ One form (kind, contract, at the level of the diploma or not, date), validated b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core.engine import ProgrammeConfig
 from conversations.core.messages import Choice, FieldKind, Form, FormField
-from conversations.mentor.contact_log import Answers, Kind, local_noon
+from conversations.core.programme import ProgrammeConfig
+from conversations.core.response import PairSummary, Result
+from conversations.mentor.contact_log import Answers, Kind, chosen_pair, local_noon, pair_field
 from conversations.pairs import access as mentoring
-from conversations.pairs.access import Result
+from conversations.pairs.outcomes import Contract, OutcomeKind
 from storage.models import Interaction, Outcome, Person
 
 FORM = "outcome"
 
 
-class OutcomeKind(StrEnum):
-    JOB = "job"
-    FURTHER_STUDIES = "further_studies"
-    BUSINESS_CREATION = "business_creation"
-
-
-class Contract(StrEnum):
-    CDI = "cdi"
-    CDD = "cdd"
-    INTERIM = "interim"
-    WORK_STUDY = "work_study"
-    OTHER = "other"
-
-
-def outcome_form(locale: str, pairing_id: int, today: date) -> Form:
+def outcome_form(
+    locale: str, pairing_id: int | None, today: date, pairs: Sequence[PairSummary] = ()
+) -> Form:
+    """The outcome form for one pair, or with "which mentee?" first when `pairing_id` is None
+    (a mentor with several mentees picks; the form never guesses)."""
+    which = (pair_field(pairs, "form.outcome_pair"),) if pairing_id is None else ()
     return Form(
         name=FORM,
         title_key="form.outcome_title",
         submit_key="form.submit",
         fields=(
+            *which,
             FormField(
                 "kind",
                 FieldKind.SINGLE,
@@ -67,7 +60,7 @@ def outcome_form(locale: str, pairing_id: int, today: date) -> Form:
             FormField("occurred_on", FieldKind.DATE, "form.outcome_date", initial=today),
         ),
         locale=locale,
-        metadata={"pairing": pairing_id},
+        metadata={"pairing": pairing_id} if pairing_id is not None else {},
     )
 
 
@@ -77,15 +70,20 @@ class OutcomeReport:
     contract: Contract | None
     at_diploma_level: bool | None
     occurred_on: date
+    # the mentee picked in the form (None when the form was opened for one pair)
+    pairing_id: int | None = None
 
 
-def parse_outcome(values: Answers, *, today: date) -> OutcomeReport | dict[str, str]:
+def parse_outcome(
+    values: Answers, *, today: date, with_pairing: bool = False
+) -> OutcomeReport | dict[str, str]:
     """The report, or the error template key of each wrong field.
 
     A job needs its contract and whether it is at the level of the diploma (the programme's
     "positive outcome" figure depends on it).
     """
     errors: dict[str, str] = {}
+    pairing_id = chosen_pair(values, errors) if with_pairing else None
     kind: OutcomeKind | None = None
     try:
         kind = OutcomeKind(str(values.get("kind") or ""))
@@ -113,7 +111,7 @@ def parse_outcome(values: Answers, *, today: date) -> OutcomeReport | dict[str, 
         errors["occurred_on"] = "form.date_future"
     if errors or kind is None or not isinstance(when, date):
         return errors
-    return OutcomeReport(kind, contract, at_level, when)
+    return OutcomeReport(kind, contract, at_level, when, pairing_id)
 
 
 async def report_outcome(

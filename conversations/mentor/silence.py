@@ -20,12 +20,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core.engine import ProgrammeConfig
 from conversations.core.messages import Channel, Choice
+from conversations.core.programme import ProgrammeConfig
+from conversations.core.response import NotAllowed, Result
 from conversations.mentor import checkin
 from conversations.mentor.checkin import ContinueChoice
 from conversations.pairs import access as mentoring
-from conversations.pairs.access import NotAllowed, Result
 from conversations.pairs.lifecycle import change_status
 from storage import audit, outbox
 from storage.models import (

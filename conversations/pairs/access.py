@@ -8,20 +8,19 @@ adapter maps to the staff channel.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core.engine import ProgrammeConfig
-from conversations.core.messages import Channel, Choice, Form, Reply
+from conversations.core import codec
+from conversations.core.messages import Channel
+from conversations.core.programme import ProgrammeConfig
+from conversations.core.response import NotAllowed, PairSummary
 from storage import applications, audit, mentoring
 from storage.models import (
     Identity,
     Interaction,
-    MentorProfile,
     Pairing,
     PairingStatus,
     Person,
@@ -32,42 +31,6 @@ from storage.models import (
 STAFF_DESTINATION = "staff"
 # how much of a note a staff alert or the App Home shows (the whole note is stored)
 NOTE_PREVIEW = 500
-
-
-@dataclass
-class Result:
-    """What to show the mentor after an action: messages, or a form to fill in."""
-
-    replies: list[Reply] = field(default_factory=list)
-    form: Form | None = None
-    # the mentor's App Home shows something that changed
-    refresh_home: bool = False
-
-    def say(self, key: str, locale: str, choices: tuple[Choice, ...] = (), **context: Any) -> None:
-        self.replies.append(Reply(key=key, context=context, choices=choices, locale=locale))
-
-
-class NotAllowed(Exception):
-    """The mentor may not do this; `key` is the template that explains it politely."""
-
-    def __init__(self, key: str, **context: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.context = context
-
-
-@dataclass(frozen=True)
-class PairSummary:
-    """One line of a mentor's pairs (App Home, `/mentorbot pairs`)."""
-
-    pairing_id: int
-    status: str
-    mentee: str
-    project: str
-    started_at: datetime | None
-    first_meeting_at: datetime | None
-    last_contact_at: datetime | None
-    next_checkin_due_at: datetime | None
 
 
 def preview(note: str | None) -> str:
@@ -173,7 +136,7 @@ async def alert_staff(
             "mentor_slack": mentor_slack,
             "mentee": await mentee_name(session, pairing),
             "note": preview(note),
-            "choices": [["choice.staff.view_pair", f"sp:{pairing.id}"]],
+            "choices": [["choice.staff.view_pair", codec.encode("sp", pairing.id)]],
         },
         now=now,
     )
@@ -191,23 +154,6 @@ async def interaction_by_source(session: AsyncSession, source_event_id: str) -> 
     return await session.scalar(
         select(Interaction).where(Interaction.source_event_id == source_event_id)
     )
-
-
-async def pause_checkins(
-    session: AsyncSession, mentor: Person, until: date | None, *, today: date
-) -> Result:
-    """Stop check-ins until a date (holidays); None resumes them."""
-    profile = await session.get(MentorProfile, mentor.id)
-    result = Result()
-    if profile is None:
-        raise NotAllowed("mentor.unknown")
-    if until is not None and until <= today:
-        result.say("mentor.pause_past", mentor.locale)
-        return result
-    profile.checkins_paused_until = until
-    result.say("mentor.paused" if until else "mentor.resumed", mentor.locale, until=until)
-    result.refresh_home = True
-    return result
 
 
 async def count_interactions(session: AsyncSession, pairing_id: int) -> int:
@@ -252,7 +198,7 @@ async def alert_staff_about(
             "mentor_slack": mentor_slack,
             "mentee": await mentee_name(session, pairing),
             "note": preview(note),
-            "choices": [["choice.staff.view_pair", f"sp:{pairing.id}"]],
+            "choices": [["choice.staff.view_pair", codec.encode("sp", pairing.id)]],
         },
         now=now,
     )

@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core.engine import ProgrammeConfig
+from conversations.core import codec
 from conversations.core.messages import Channel
-from conversations.mentor import checkin as checkins
+from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.access import STAFF_DESTINATION
+from conversations.pairs.periods import next_due
 from storage import applications, audit, mentoring, outbox, people
 from storage.models import (
     ApplicationStatus,
@@ -91,7 +92,7 @@ def change_status(
             # (28 at most so that every month has that day)
             pairing.checkin_day = min(local.day, 28)
         pairing.paused_at = None
-        pairing.next_checkin_due_at = checkins.next_due(now, pairing.checkin_day, config.zone)
+        pairing.next_checkin_due_at = next_due(now, pairing.checkin_day, config.zone)
         _arm_follow_up(pairing, now, config)
     elif target is PairingStatus.PAUSED:
         pairing.paused_at = now
@@ -119,7 +120,7 @@ def _arm_follow_up(pairing: Pairing, now: datetime, config: ProgrammeConfig) -> 
     last = max(d for d in (pairing.last_contact_at, pairing.started_at, now) if d is not None)
     pairing.at_risk_due_at = last + timedelta(days=nudges.silence_days)
     # the youth's pulse: two weeks after the mentor's check-in, so they are not asked together
-    pairing.next_pulse_due_at = checkins.next_due(
+    pairing.next_pulse_due_at = next_due(
         now, ((pairing.checkin_day or 1) + 13) % 28 + 1, config.zone
     )
 
@@ -209,8 +210,9 @@ async def find_mentor(session: AsyncSession, reference: str) -> Person | None:
     """A mentor by person id, Slack user id or email."""
     reference = reference.strip()
     person: Person | None = None
-    if reference.isdigit():
-        person = await session.get(Person, int(reference))
+    person_id = codec.parse_id(reference)
+    if person_id is not None:
+        person = await session.get(Person, person_id)
     elif "@" in reference:
         profile = await session.scalar(
             select(MentorProfile).where(func.lower(MentorProfile.email) == reference.lower())
@@ -307,7 +309,7 @@ async def _announce(
             "mentee": youth.display_name or "",
             "field": str(answers.get("field") or ""),
             "region": str(answers.get("region") or ""),
-            "choices": [["choice.mentor.first_meeting", f"fm:{pairing.id}"]],
+            "choices": [["choice.mentor.first_meeting", codec.encode("fm", pairing.id)]],
             # once delivered, the Slack sender republishes the mentor's App Home with this pair
             "refresh_home": True,
         },

@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core.engine import ProgrammeConfig
+from conversations.core.programme import ProgrammeConfig
 from storage import audit, outbox
 from storage.models import (
     Application,

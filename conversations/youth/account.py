@@ -10,8 +10,9 @@ import json
 from enum import StrEnum
 
 from conversations import parsing
-from conversations.core.engine import LOCALES, Turn
+from conversations.core import codec
 from conversations.core.messages import Attachment, Choice, Kind
+from conversations.core.turn import LOCALES, Turn
 from conversations.pairs import lifecycle as pairing
 from conversations.rules.eligibility import Tristate
 from conversations.youth import eligibility_flow, job_outcome, pulse
@@ -54,16 +55,17 @@ async def on_message(turn: Turn) -> None:
     if incoming.kind is Kind.COMMAND:
         await _on_command(turn)
         return
-    if incoming.kind is Kind.CHOICE and incoming.choice.startswith("lang:"):
-        await _on_language_choice(turn, incoming.choice.removeprefix("lang:"))
+    button = codec.decode(incoming.choice) if incoming.kind is Kind.CHOICE else None
+    if button is not None and button.action == "lang":
+        await _on_language_choice(turn, button.value)
         return
-    if incoming.kind is Kind.CHOICE and incoming.choice.startswith(pulse.PREFIXES):
+    if button is not None and button.action in pulse.ACTIONS:
         # the pulse's buttons come with a proactive message: they work whatever the youth
         # is in the middle of, which is then asked again (unless the button started questions)
         before = (turn.state.flow, turn.state.step) if turn.state else None
         await pulse.on_choice(turn)
         if turn.state is not None and (turn.state.flow, turn.state.step) == before:
-            await _resume(turn)
+            await resume_flow(turn)
         return
     state = turn.state
     if state is not None and state.flow == ACCOUNT_FLOW:
@@ -102,12 +104,12 @@ async def _on_command(turn: Turn) -> None:
     handler = handlers.get(command)
     if handler is None:
         turn.say("common.unknown_command", command=command[:32])
-        await _resume(turn)
+        await resume_flow(turn)
         return
     await handler(turn)
 
 
-async def _resume(turn: Turn) -> None:
+async def resume_flow(turn: Turn) -> None:
     """Ask again whatever the youth was in the middle of."""
     state = turn.state
     if state is None:
@@ -127,28 +129,28 @@ async def _start(turn: Turn) -> None:
         return
     if state is not None:
         turn.say("common.welcome_back", name=turn.person.display_name)
-        await _resume(turn)
+        await resume_flow(turn)
         return
     await _status(turn)
 
 
 async def _help(turn: Turn) -> None:
     turn.say("common.help", consented=turn.person.consent_at is not None)
-    await _resume(turn)
+    await resume_flow(turn)
 
 
 async def _status(turn: Turn, *, idle: bool = False) -> None:
     person = turn.person
     if person.consent_at is None:
         turn.say("status.not_started")
-        await _resume(turn)
+        await resume_flow(turn)
         return
     application = await applications.latest(turn.session, person.id)
     if application is None or application.status != ApplicationStatus.DECIDED:
         state = turn.state
         if state is not None and state.flow == eligibility_flow.FLOW:
             turn.say("status.in_progress")
-            await _resume(turn)
+            await resume_flow(turn)
         else:
             turn.say("status.not_started")
         return
@@ -163,13 +165,15 @@ async def _status(turn: Turn, *, idle: bool = False) -> None:
         )
     else:
         eligibility_flow.tell(turn, application)
-    await _resume(turn)
+    await resume_flow(turn)
 
 
 async def _language(turn: Turn) -> None:
     turn.say(
         "common.choose_language",
-        tuple(Choice(f"choice.language.{code}", f"lang:{code}") for code in LOCALES),
+        tuple(
+            Choice(f"choice.language.{code}", codec.encode("lang", value=code)) for code in LOCALES
+        ),
         columns=2,
     )
 
@@ -180,20 +184,20 @@ async def _on_language_choice(turn: Turn, code: str) -> None:
         return
     turn.person.locale = code
     turn.say("common.language_set")
-    await _resume(turn)
+    await resume_flow(turn)
 
 
 async def _privacy(turn: Turn) -> None:
     state = turn.state
     if state is not None and state.flow == eligibility_flow.FLOW and state.step == "privacy":
-        await _resume(turn)  # the notice with its buttons
+        await resume_flow(turn)  # the notice with its buttons
         return
     turn.say(
         "privacy.notice_info",
         retention_days=turn.config.retention_days,
         consented_at=turn.person.consent_at,
     )
-    await _resume(turn)
+    await resume_flow(turn)
 
 
 async def _mydata(turn: Turn) -> None:
@@ -210,7 +214,7 @@ async def _mydata(turn: Turn) -> None:
         "privacy.mydata",
         attachment=Attachment(filename="mentorbot-my-data.json", content=content),
     )
-    await _resume(turn)
+    await resume_flow(turn)
 
 
 async def _delete(turn: Turn) -> None:
@@ -229,7 +233,7 @@ async def _restart(turn: Turn) -> None:
     ):
         # An accepted or pending application is already with staff: changing it is theirs.
         turn.say("restart.not_now", decision=application.decision)
-        await _resume(turn)
+        await resume_flow(turn)
         return
     await _confirm(turn, AccountStep.CONFIRM_RESTART)
 
@@ -257,8 +261,8 @@ async def _ask_confirmation(turn: Turn, step: AccountStep) -> None:
     turn.say(
         f"account.{step}",
         (
-            Choice(f"choice.{step}.yes", f"{prefix}:yes"),
-            Choice(f"choice.{step}.no", f"{prefix}:no"),
+            Choice(f"choice.{step}.yes", codec.encode(prefix, value="yes")),
+            Choice(f"choice.{step}.no", codec.encode(prefix, value="no")),
         ),
         columns=2,
     )
@@ -276,7 +280,7 @@ async def _back_to_previous(turn: Turn) -> None:
             data=resume.get("data") or {},
             now=turn.now,
         )
-        await _resume(turn)
+        await resume_flow(turn)
     else:
         await people.clear_state(turn.session, turn.person.id)
         turn.state = None
@@ -289,8 +293,9 @@ async def _on_confirmation(turn: Turn) -> None:
     prefix = "del" if step is AccountStep.CONFIRM_DELETE else "rst"
     incoming = turn.incoming
     answer: str | None = None
-    if incoming.kind is Kind.CHOICE and incoming.choice in (f"{prefix}:yes", f"{prefix}:no"):
-        answer = incoming.choice.removeprefix(f"{prefix}:")
+    button = codec.decode(incoming.choice) if incoming.kind is Kind.CHOICE else None
+    if button is not None and button.action == prefix and button.value in ("yes", "no"):
+        answer = button.value
     elif incoming.kind is Kind.TEXT:
         said = parsing.parse_tristate(incoming.text[:100])
         answer = {Tristate.YES: "yes", Tristate.NO: "no"}.get(said) if said else None
@@ -332,7 +337,7 @@ async def _cancel(turn: Turn) -> None:
         await job_outcome.cancel_outcome(turn)
         return
     turn.say("common.nothing_to_cancel")
-    await _resume(turn)
+    await resume_flow(turn)
 
 
 async def _human(turn: Turn) -> None:
@@ -348,4 +353,4 @@ async def _human(turn: Turn) -> None:
         turn.say("human.requested", review_delay_days=turn.config.review_delay_days)
     else:
         turn.say("human.already_requested", since=open_request.created_at)
-    await _resume(turn)
+    await resume_flow(turn)

@@ -21,8 +21,9 @@ from enum import StrEnum
 from typing import Any
 
 from conversations import parsing
-from conversations.core.engine import MAX_TEXT, Turn
+from conversations.core import codec
 from conversations.core.messages import Choice, Kind
+from conversations.core.turn import MAX_TEXT, Turn
 from conversations.rules.eligibility import (
     Answers,
     Decision,
@@ -91,7 +92,9 @@ def _buttons(
     step: Step, values: tuple[str, ...]
 ) -> Callable[[EligibilityRules, str], tuple[Choice, ...]]:
     def choices(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
-        return tuple(Choice(f"choice.{step}.{value}", f"{step}:{value}") for value in values)
+        return tuple(
+            Choice(f"choice.{step}.{value}", codec.encode(step, value=value)) for value in values
+        )
 
     return choices
 
@@ -102,28 +105,30 @@ def _no_buttons(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
 
 def _social_choices(rules: EligibilityRules, locale: str) -> tuple[Choice, ...]:
     criteria = tuple(
-        Choice("choice.raw", f"social:{c.code}", {"label": c.label(locale)})
+        Choice("choice.raw", codec.encode("social", value=c.code), {"label": c.label(locale)})
         for c in rules.social_criteria
     )
     return (
         *criteria,
-        Choice("choice.social.none", "social:none"),
-        Choice("choice.social.unknown", "social:unknown"),
+        Choice("choice.social.none", codec.encode("social", value="none")),
+        Choice("choice.social.unknown", codec.encode("social", value="unknown")),
     )
 
 
 def _region_choices(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
     return tuple(
-        Choice("choice.raw", f"region:{code}", {"label": REGION_NAMES[code]}) for code in REGIONS
+        Choice("choice.raw", codec.encode("region", value=code), {"label": REGION_NAMES[code]})
+        for code in REGIONS
     )
 
 
 def _by_number(text: str, choices: tuple[Choice, ...], step: Step) -> str | None:
     """A typed "2" picks the second button (the console shows numbered options)."""
-    stripped = text.strip().rstrip(".)")
-    if stripped.isdigit() and 1 <= int(stripped) <= len(choices):
-        return choices[int(stripped) - 1].value.removeprefix(f"{step}:")
-    return None
+    index = codec.button_number(text, len(choices))
+    if index is None:
+        return None
+    button = codec.decode(choices[index].value)
+    return button.value if button is not None and button.action == step else None
 
 
 def _not_understood() -> Rejected:
@@ -271,13 +276,13 @@ async def on_input(turn: Turn) -> None:
         await ask_current(turn)
         return
     if incoming.kind is Kind.CHOICE:
-        step, _, value = incoming.choice.partition(":")
+        button = codec.decode(incoming.choice)
         allowed = {c.value for c in question.choices(turn.rules, turn.locale)}
-        if step != question.step or incoming.choice not in allowed:
+        if button is None or button.action != question.step or incoming.choice not in allowed:
             turn.say("common.stale_button")
             _ask(turn, question, again=True)
             return
-        await _accept(turn, question, value)
+        await _accept(turn, question, button.value)
         return
     text = turn.typed_answer()
     if text is None:
@@ -300,8 +305,8 @@ async def on_input(turn: Turn) -> None:
 
 def _privacy_choices() -> tuple[Choice, ...]:
     return (
-        Choice("choice.privacy.accept", "privacy:accept"),
-        Choice("choice.privacy.decline", "privacy:decline"),
+        Choice("choice.privacy.accept", codec.encode("privacy", value="accept")),
+        Choice("choice.privacy.decline", codec.encode("privacy", value="decline")),
     )
 
 
@@ -313,8 +318,9 @@ async def _on_privacy(turn: Turn) -> None:
     incoming = turn.incoming
     answer: str | None = None
     if incoming.kind is Kind.CHOICE:
-        if incoming.choice in ("privacy:accept", "privacy:decline"):
-            answer = incoming.choice.removeprefix("privacy:")
+        button = codec.decode(incoming.choice)
+        if button is not None and button.action == "privacy":
+            answer = button.value
     elif incoming.kind is Kind.TEXT and len(incoming.text) <= MAX_TEXT:
         said = parsing.parse_tristate(incoming.text)
         wanted = parsing.normalise(incoming.text)

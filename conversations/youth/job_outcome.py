@@ -20,10 +20,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import parsing
-from conversations.core.engine import Turn
+from conversations.core import codec
 from conversations.core.messages import Channel, Choice, Kind
-from conversations.mentor.outcome import OutcomeKind
+from conversations.core.turn import Turn
 from conversations.pairs.access import STAFF_DESTINATION
+from conversations.pairs.outcomes import OutcomeKind
 from conversations.youth.eligibility_flow import Accepted, Parsed, Rejected
 from storage import audit, mentoring, people
 from storage.models import Outcome, Pairing
@@ -64,7 +65,7 @@ async def alert_staff(turn: Turn, pairing: Pairing, template: str, key: str, **e
         context={
             "pairing": pairing.id,
             "mentee": turn.person.display_name or "",
-            "choices": [["choice.staff.view_pair", f"sp:{pairing.id}"]],
+            "choices": [["choice.staff.view_pair", codec.encode("sp", pairing.id)]],
             **extra,
         },
         now=turn.now,
@@ -93,19 +94,19 @@ def _not_understood() -> Rejected:
     return Rejected("outcome.not_understood", {})
 
 
-_CONTRACT_WORDS: tuple[tuple[JobContract, frozenset[str]], ...] = (
-    (JobContract.CDI, frozenset({"cdi", "permanent", "indetermine"})),
-    (JobContract.WORK_STUDY, frozenset({"alternance", "apprentissage", "work study"})),
-    (JobContract.INTERIM, frozenset({"interim", "interimaire", "temporary", "temp"})),
-    (
+_CONTRACT_WORDS: tuple[tuple[JobContract, frozenset[str]], ...] = tuple(
+    (contract, parsing.phrases.words("contract", contract.value))
+    for contract in (
+        JobContract.CDI,
+        JobContract.WORK_STUDY,
+        JobContract.INTERIM,
         JobContract.BUSINESS,
-        frozenset({"creation", "entreprise", "auto entrepreneur", "freelance", "business"}),
-    ),
-    (JobContract.OTHER, frozenset({"autre", "other"})),
+        JobContract.OTHER,
+    )
 )
 # a CDD's length decides whether it is a lasting job: "cdd" alone is asked again
-_CDD_SHORT = frozenset({"moins", "court", "courte", "less", "under", "short"})
-_CDD_LONG = frozenset({"plus", "long", "longue", "more", "over", "at least", "au moins"})
+_CDD_SHORT = parsing.phrases.words("contract", "cdd_short")
+_CDD_LONG = parsing.phrases.words("contract", "cdd_long")
 _MONTHS = re.compile(r" ([0-9]{1,2}) (?:mois|months?) ")
 _YEARS = re.compile(r" (?:[0-9]{1,2}|un|une|one|a) (?:ans?|annees?|years?) ")
 
@@ -126,8 +127,9 @@ def parse_contract(text: str) -> JobContract | None:
     """The kind of job typed ("CDI", "CDD de 12 mois", "alternance"...), or None."""
     words = parsing.padded_words(text)
     stripped = words.strip().rstrip(".)")
-    if stripped.isdigit() and 1 <= int(stripped) <= len(JobContract):
-        return list(JobContract)[int(stripped) - 1]
+    index = codec.button_number(stripped, len(JobContract))
+    if index is not None:
+        return list(JobContract)[index]
     if parsing.has_phrase(words, frozenset({"cdd", "fixed term"})):
         return _cdd_length(words)
     for contract, phrases in _CONTRACT_WORDS:
@@ -142,9 +144,9 @@ def _parse_contract(text: str, _turn: Turn) -> Parsed:
 
 
 def _parse_at_level(text: str, _turn: Turn) -> Parsed:
-    stripped = text.strip().rstrip(".)")
-    if stripped in ("1", "2", "3"):
-        return Accepted(("yes", "no", "unknown")[int(stripped) - 1])
+    index = codec.button_number(text, 3)
+    if index is not None:
+        return Accepted(("yes", "no", "unknown")[index])
     said = parsing.parse_tristate(text)
     return Accepted(said.value) if said is not None else _not_understood()
 
@@ -156,8 +158,8 @@ class StartDateError(StrEnum):
     TOO_OLD = "too_old"
 
 
-_TODAY_WORDS = frozenset({"aujourd hui", "aujourdhui", "today", "ce jour"})
-_TOMORROW_WORDS = frozenset({"demain", "tomorrow"})
+_TODAY_WORDS = parsing.phrases.words("dates", "today")
+_TOMORROW_WORDS = parsing.phrases.words("dates", "tomorrow")
 
 
 def parse_start_date(text: str, today: date) -> date | StartDateError:
@@ -258,7 +260,8 @@ async def on_outcome_input(turn: Turn) -> None:
             turn.say("common.stale_button")
             _ask(turn, question, again=True)
             return
-        await _accept(turn, question, incoming.choice.partition(":")[2])
+        button = codec.decode(incoming.choice)
+        await _accept(turn, question, button.value if button is not None else "")
         return
     text = turn.typed_answer()
     if text is None:

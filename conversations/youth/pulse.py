@@ -30,18 +30,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import parsing
-from conversations.core.engine import MAX_TEXT, ProgrammeConfig, Turn
+from conversations.core import codec
 from conversations.core.messages import Channel, Choice
-from conversations.mentor import checkin as checkins
+from conversations.core.programme import ProgrammeConfig
+from conversations.core.turn import MAX_TEXT, Turn
 from conversations.pairs import lifecycle as pairings
-from conversations.pairs.access import STAFF_DESTINATION
+from conversations.pairs.agreement import PulseAnswer, check_disagreement
+from conversations.pairs.periods import next_due, period_of, previous_period
 from conversations.rules.eligibility import Tristate
 from conversations.youth import job_outcome
 from conversations.youth.job_outcome import alert_staff
-from storage import audit, mentoring, outbox
+from storage import audit, outbox
 from storage.models import (
     Checkin,
-    CheckinAnswer,
     CloseReason,
     Identity,
     Pairing,
@@ -57,14 +58,7 @@ logger = logging.getLogger(__name__)
 CONTACT_PREFIX = "pu"
 PROGRESS_PREFIX = "pj"
 CONTINUE_PREFIX = "cy"
-PREFIXES = (f"{CONTACT_PREFIX}:", f"{PROGRESS_PREFIX}:", f"{CONTINUE_PREFIX}:")
-
-
-class PulseAnswer(StrEnum):
-    """ "In touch with your mentor this month?" (YES is the mentor's `CheckinAnswer.YES`)."""
-
-    YES = CheckinAnswer.YES.value
-    NO = "no"
+ACTIONS = frozenset({CONTACT_PREFIX, PROGRESS_PREFIX, CONTINUE_PREFIX})
 
 
 class JobSearch(StrEnum):
@@ -84,31 +78,24 @@ class Continuation(StrEnum):
 # ============================================================================ sending
 
 
-def previous_period(period: str) -> str:
-    """The month before a "YYYY-MM" period."""
-    year, month = (int(part) for part in period.split("-"))
-    year, month = (year - 1, 12) if month == 1 else (year, month - 1)
-    return f"{year:04d}-{month:02d}"
-
-
 def contact_choices(checkin_id: int) -> list[list[str]]:
     """The pulse's buttons, as stored with the outbox message."""
     return [
-        [f"choice.pulse.{answer}", f"{CONTACT_PREFIX}:{checkin_id}:{answer}"]
+        [f"choice.pulse.{answer}", codec.encode(CONTACT_PREFIX, checkin_id, value=answer)]
         for answer in PulseAnswer
     ]
 
 
 def _progress_choices(checkin_id: int) -> tuple[Choice, ...]:
     return tuple(
-        Choice(f"choice.pulse.{value}", f"{PROGRESS_PREFIX}:{checkin_id}:{value}")
+        Choice(f"choice.pulse.{value}", codec.encode(PROGRESS_PREFIX, checkin_id, value=value))
         for value in JobSearch
     )
 
 
 def continue_choices(pairing_id: int) -> list[list[str]]:
     return [
-        [f"choice.continue.{value}", f"{CONTINUE_PREFIX}:{pairing_id}:{value}"]
+        [f"choice.continue.{value}", codec.encode(CONTINUE_PREFIX, pairing_id, value=value)]
         for value in Continuation
     ]
 
@@ -151,14 +138,14 @@ async def send_pulse(
         pairing.next_pulse_due_at = None  # armed again when the pairing resumes
         return False
     zone = config.zone
-    period = checkins.period_of(now, zone)
+    period = period_of(now, zone)
     # keep the pair's pulse day (chosen at pairing, apart from the mentor's check-in day)
     day = (
         pairing.next_pulse_due_at.astimezone(zone).day
         if pairing.next_pulse_due_at is not None
         else pairing.checkin_day
     )
-    pairing.next_pulse_due_at = checkins.next_due(now, day, zone)
+    pairing.next_pulse_due_at = next_due(now, day, zone)
     youth = await session.get(Person, pairing.youth_id)
     if not await _reachable_on_telegram(session, youth):
         return False
@@ -217,59 +204,20 @@ async def _mentor_name(session: AsyncSession, pairing: Pairing) -> str:
     return (mentor.display_name if mentor and mentor.erased_at is None else None) or ""
 
 
-async def check_disagreement(
-    session: AsyncSession, *, pairing: Pairing, period: str, now: datetime, config: ProgrammeConfig
-) -> bool:
-    """Flag to staff (once) a youth saying "no contact" in `period` and the month before
-    while the mentor said "yes" both months; returns whether an alert was queued.
-
-    Called when the youth answers; callable when the mentor answers too (the later answer
-    of the two completes the picture).
-    """
-    periods = (previous_period(period), period)
-    rows = (
-        await session.scalars(
-            select(Checkin).where(Checkin.pairing_id == pairing.id, Checkin.period.in_(periods))
-        )
-    ).all()
-    said = {(row.period, row.respondent_role): row.answer for row in rows}
-    if not all(
-        said.get((p, Role.YOUTH)) == PulseAnswer.NO
-        and said.get((p, Role.MENTOR)) == CheckinAnswer.YES
-        for p in periods
-    ):
-        return False
-    queued = await mentoring.enqueue_to(
-        session,
-        key=f"disagree:{pairing.id}:{period}",
-        destination=STAFF_DESTINATION,
-        channel=Channel.SLACK,
-        template="staff.disagreement",
-        locale=config.default_locale,
-        context={
-            "pairing": pairing.id,
-            "periods": list(periods),
-            "choices": [["choice.staff.view_pair", f"sp:{pairing.id}"]],
-        },
-        now=now,
-    )
-    return queued is not None
-
-
 # ============================================================================ answers
 
 
 async def on_choice(turn: Turn) -> None:
     """A pulse or continue button (`pu:`, `pj:`, `cy:`)."""
-    prefix, _, rest = turn.incoming.choice.partition(":")
-    ident, _, value = rest.partition(":")
-    if not ident.isdigit():
+    button = codec.decode(turn.incoming.choice)
+    if button is None or not button.ids:
         turn.say("common.stale_button")
         return
+    prefix, value = button.action, button.value
     if prefix == CONTINUE_PREFIX:
-        await _on_continue(turn, int(ident), value)
+        await _on_continue(turn, button.id, value)
         return
-    found = await _own_pulse(turn, int(ident))
+    found = await _own_pulse(turn, button.id)
     if found is None:
         return
     row, pairing = found
@@ -397,69 +345,19 @@ async def _on_progress(turn: Turn, row: Checkin, pairing: Pairing, answer: JobSe
 
 # typed answers: "found" is matched first and only without a negation ("pas encore trouvé"
 # is asked again with the buttons), "hard" before "good" so "ça va pas" is not read as good
-_FOUND = frozenset(
-    {
-        "j ai trouve",
-        "jai trouve",
-        "trouve",
-        "j ai un job",
-        "j ai un emploi",
-        "j ai un travail",
-        "embauche",
-        "embauchee",
-        "j ai signe",
-        "found",
-        "i found",
-        "got a job",
-        "i got a job",
-        "hired",
-    }
-)
-_NEGATION = frozenset({"pas", "ne", "n", "toujours", "encore", "not", "no", "yet", "never"})
-_HARD = frozenset(
-    {
-        "difficile",
-        "difficilement",
-        "dur",
-        "galere",
-        "complique",
-        "mal",
-        "pas bien",
-        "ca va pas",
-        "pas top",
-        "pas terrible",
-        "bof",
-        "hard",
-        "tough",
-        "difficult",
-        "badly",
-        "not well",
-        "not good",
-    }
-)
-_GOOD = frozenset(
-    {
-        "ca va",
-        "ca avance",
-        "bien",
-        "tres bien",
-        "pas mal",
-        "super",
-        "good",
-        "fine",
-        "ok",
-        "well",
-        "great",
-    }
-)
+_FOUND = parsing.phrases.words("job_search", "found")
+_NEGATION = parsing.phrases.words("job_search", "negations")
+_HARD = parsing.phrases.words("job_search", "hard")
+_GOOD = parsing.phrases.words("job_search", "good")
 
 
 def parse_job_search(text: str) -> JobSearch | None:
     """ "ça va", "difficile", "j'ai trouvé !" (or 1, 2, 3 for the buttons), or None."""
     words = parsing.padded_words(text)
     stripped = words.strip().rstrip(".)")
-    if stripped.isdigit() and 1 <= int(stripped) <= len(JobSearch):
-        return list(JobSearch)[int(stripped) - 1]
+    index = codec.button_number(stripped, len(JobSearch))
+    if index is not None:
+        return list(JobSearch)[index]
     if parsing.has_phrase(words, _FOUND):
         return None if parsing.has_phrase(words, _NEGATION) else JobSearch.FOUND
     if " pas mal " in words:
@@ -472,9 +370,9 @@ def parse_job_search(text: str) -> JobSearch | None:
 
 
 def _parse_contact(text: str) -> PulseAnswer | None:
-    stripped = text.strip().rstrip(".)")
-    if stripped in ("1", "2"):
-        return list(PulseAnswer)[int(stripped) - 1]
+    index = codec.button_number(text, len(PulseAnswer))
+    if index is not None:
+        return list(PulseAnswer)[index]
     said = parsing.parse_tristate(text)
     return {Tristate.YES: PulseAnswer.YES, Tristate.NO: PulseAnswer.NO}.get(said) if said else None
 

@@ -19,7 +19,7 @@ from typing import Any
 import aiohttp
 
 from bot.app import Services
-from handlers.slack import SlackBot, build_client
+from handlers.slack import SlackBot, build_client, create_bot
 from handlers.web import SLACK_PATH, serve_http
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_requests import SignedRequests
@@ -40,9 +40,10 @@ class SlackHarness:
     @classmethod
     @asynccontextmanager
     async def start(cls, services: Services, api: FakeSlackApi) -> AsyncIterator[SlackHarness]:
-        bot = SlackBot(
-            services,
+        bot = create_bot(
+            services.engine,
             build_client(TOKEN, api.base_url, retry_on_rate_limit=True),
+            services.renderer,
             signing_secret=SECRET,
         )
         runner = await serve_http("127.0.0.1", 0, slack=bot.app)

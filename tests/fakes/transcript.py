@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.app import Services
 from conversations.core.messages import Channel, Incoming, Kind, Reply
@@ -55,7 +56,7 @@ class Person:
         self.last: Said | None = None
 
     async def _send(self, incoming: Incoming) -> Said:
-        replies = await self.services.engine.handle(incoming)
+        replies = (await self.services.engine.handle(incoming)).replies
         texts: list[str] = []
         buttons: list[tuple[str, str]] = []
         for reply in replies:
@@ -65,7 +66,7 @@ class Person:
         self.last = Said(replies, texts, buttons)
         return self.last
 
-    def _incoming(self, kind: Kind, **fields: str) -> Incoming:
+    def _incoming(self, kind: Kind, **fields: Any) -> Incoming:
         return Incoming(
             self.channel,
             self.user_id,

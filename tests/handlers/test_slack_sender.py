@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services, build
+from bot.app import Services, build, build_slack
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Reply, SendStatus
-from handlers.slack import SlackRenderer, SlackSender, build_client, build_slack
+from handlers.slack import SlackRenderer, SlackSender, build_client
 from scheduler.dispatcher import Dispatcher
 from storage.database import upgrade
 from storage.models import Delivery, DeliveryStatus

@@ -22,8 +22,7 @@ from telegram import Bot
 from bot.app import Services
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Sender
-from conversations.mentor import checkin, contact_log
-from conversations.pairs import access as mentoring
+from conversations.mentor import checkin, contact_log, holidays
 from conversations.rules.calendar import Place, is_holiday, next_open
 from handlers.slack import SlackRenderer, SlackSender, build_client
 from handlers.telegram import TelegramSender
@@ -192,7 +191,7 @@ async def test_three_months_of_a_small_programme(programme: Programme) -> None:
                     config=services.config,
                 )
             if local.date() == date(2026, 11, 30):
-                await mentoring.pause_checkins(
+                await holidays.pause_checkins(
                     session, mentor_c, date(2026, 12, 13), today=local.date()
                 )
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.app import Services
 from conversations.core.clock import FixedClock
+from conversations.core.response import NotAllowed
 from conversations.mentor import checkin, contact_log, silence
-from conversations.pairs.access import NotAllowed
 from conversations.pairs.lifecycle import change_status, find_mentor
 from storage.models import (
     Checkin,

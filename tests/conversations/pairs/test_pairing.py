@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from bot.app import Services
-from conversations.core.engine import ProgrammeConfig
+from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.lifecycle import (
     IllegalTransition,
     PairingError,

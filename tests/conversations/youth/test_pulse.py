@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bot.app import Services
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Channel, Choice, Reply
-from conversations.mentor.outcome import Contract, OutcomeKind
 from conversations.pairs.lifecycle import change_status
+from conversations.pairs.outcomes import Contract, OutcomeKind
 from conversations.youth import job_outcome, pulse
 from storage.models import (
     AuditLog,

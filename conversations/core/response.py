@@ -1,0 +1,101 @@
+"""What the engine hands back to an adapter after one incoming event (`Response`), and the
+polite refusal any flow may raise (`NotAllowed`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from conversations.core.messages import Attachment, Choice, Form, Reply
+
+
+@dataclass(frozen=True)
+class PairSummary:
+    """One line of a mentor's pairs (App Home, `/mentorbot pairs`)."""
+
+    pairing_id: int
+    status: str
+    mentee: str
+    project: str
+    started_at: datetime | None
+    first_meeting_at: datetime | None
+    last_contact_at: datetime | None
+    next_checkin_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Home:
+    """What a person's App Home shows: a mentor's pairs, or that the bot does not know them."""
+
+    locale: str
+    known: bool
+    pairs: tuple[PairSummary, ...] = ()
+    paused_until: date | None = None
+
+
+@dataclass
+class Response:
+    """What the adapter does next, in this order: show `form_errors` in the open form (the
+    form stays open with what was typed), replace the pressed message by `update` (answered
+    buttons become a line of text), open `form`, post `replies`, refresh the App Home."""
+
+    replies: list[Reply] = field(default_factory=list)
+    form: Form | None = None
+    # field name -> template key; nothing was stored when a form comes back with errors
+    form_errors: dict[str, str] = field(default_factory=dict)
+    update: Reply | None = None
+    # shown in a window of its own where the platform has one (a Slack modal from a button)
+    info: Reply | None = None
+    refresh_home: bool = False
+    # the App Home to publish (set by the router when `refresh_home` asked for it)
+    home: Home | None = None
+    # the language of the person it answers (form errors are rendered in it)
+    locale: str = "fr"
+
+    # the older name of `replies`' builder, used by the mentor flows
+    def say(
+        self,
+        key: str,
+        locale: str,
+        choices: tuple[Choice, ...] = (),
+        *,
+        columns: int = 1,
+        attachment: Attachment | None = None,
+        **context: Any,
+    ) -> None:
+        self.replies.append(
+            Reply(
+                key=key,
+                context=context,
+                choices=choices,
+                locale=locale,
+                columns=columns,
+                attachment=attachment,
+            )
+        )
+
+    def merge(self, other: Response) -> None:
+        """Add what another piece of work produced (replies appended, the rest replaced)."""
+        self.replies.extend(other.replies)
+        self.form = other.form or self.form
+        self.form_errors.update(other.form_errors)
+        self.update = other.update or self.update
+        self.info = other.info or self.info
+        self.refresh_home = self.refresh_home or other.refresh_home
+        self.home = other.home or self.home
+
+
+# The mentor flows' name for it.
+Result = Response
+
+
+class NotAllowed(Exception):
+    """The person may not do this; `key` is the template that explains it politely. The
+    engine answers with it and still commits the transaction (the refusal may be audited)."""
+
+    def __init__(self, key: str, **context: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.context: Mapping[str, Any] = context

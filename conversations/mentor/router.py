@@ -1,0 +1,247 @@
+"""A mentor's Slack traffic: the `/mentorbot` verbs, the buttons of check-ins, introductions
+and the App Home, the three forms, free text in the app's Messages tab, and the App Home.
+
+Every action is one of the mentor flows (`checkin`, `contact_log`, `outcome`, `silence`,
+`holidays`); this module only routes to them. A person who is not (or no longer) a mentor is
+told so, whatever they sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conversations.core import codec
+from conversations.core.messages import Channel, Kind
+from conversations.core.response import Home, NotAllowed, Response
+from conversations.core.turn import Turn
+from conversations.mentor import checkin, contact_log, holidays, outcome, silence
+from conversations.pairs import access
+from storage.models import MentorProfile
+
+__all__ = ["MentorRouter", "home_of"]
+
+HELP_VERBS = frozenset({"help", "aide"})
+PAIRS_VERBS = frozenset({"pairs", "binomes", "binômes"})
+LOG_VERBS = frozenset({"log", "noter"})
+OUTCOME_VERBS = frozenset({"outcome", "issue"})
+PAUSE_VERBS = frozenset({"pause", "vacances", "holidays"})
+FORMS = frozenset({contact_log.FORM, contact_log.CONCERN_FORM, outcome.FORM})
+
+
+async def home_of(turn: Turn) -> Home:
+    """The App Home of whoever is talking: a mentor's pairs, or "I don't know you"."""
+    if not turn.actor.is_mentor:
+        return Home(locale=turn.locale, known=False)
+    mentor = turn.person
+    profile = await turn.session.get(MentorProfile, mentor.id)
+    pairs = await access.pairs_of(turn.session, mentor.id)
+    return Home(
+        locale=mentor.locale,
+        known=True,
+        pairs=tuple(pairs),
+        paused_until=profile.checkins_paused_until if profile else None,
+    )
+
+
+class MentorRouter:
+    """Routes what a mentor does in Slack to the mentor flows."""
+
+    staff_only = False
+
+    def claims(self, turn: Turn) -> bool:
+        return turn.incoming.channel is Channel.SLACK
+
+    async def handle(self, turn: Turn) -> None:
+        incoming = turn.incoming
+        if incoming.kind is Kind.OPENED:
+            turn.response.home = await home_of(turn)
+            return
+        if not turn.actor.is_mentor:
+            turn.say("mentor.unknown")
+            return
+        if incoming.kind is Kind.COMMAND:
+            result = await self._command(turn)
+        elif incoming.kind is Kind.CHOICE:
+            result = await self._button(turn)
+        elif incoming.kind is Kind.FORM:
+            result = await self._form(turn)
+        else:
+            # free text in the Messages tab: the bot works with buttons and /mentorbot
+            result = Response()
+            result.say("mentor.free_text", turn.locale)
+            result.say("mentor.help", turn.locale)
+        turn.response.merge(result)
+        if turn.response.refresh_home:
+            turn.response.home = await home_of(turn)
+
+    # -- /mentorbot verbs
+
+    async def _command(self, turn: Turn) -> Response:
+        verb = turn.incoming.command.lower()
+        mentor = turn.person
+        result = Response()
+        if verb in HELP_VERBS or not verb:
+            result.say("mentor.help", mentor.locale)
+        elif verb in PAIRS_VERBS:
+            pairs = await access.pairs_of(turn.session, mentor.id)
+            if pairs:
+                result.say("mentor.pairs", mentor.locale, pairs=pairs)
+            else:
+                result.say("mentor.no_pairs", mentor.locale)
+        elif verb in LOG_VERBS:
+            return await self._log_form(turn, None)
+        elif verb in OUTCOME_VERBS:
+            return await self._outcome_form(turn, None)
+        elif verb in PAUSE_VERBS:
+            return await holidays.pause(turn.session, mentor, turn.incoming.args, today=turn.today)
+        else:
+            result.say("mentor.unknown_command", mentor.locale, command=verb[:32])
+        return result
+
+    async def _open_pairs(self, turn: Turn) -> list[access.PairSummary]:
+        pairs = await access.pairs_of(turn.session, turn.person.id)
+        return [p for p in pairs if p.status != "closed"]
+
+    async def _log_form(self, turn: Turn, pairing_id: int | None) -> Response:
+        result = Response()
+        mentor = turn.person
+        pairs = await self._open_pairs(turn)
+        if pairing_id is not None:
+            await access.own_open_pairing(turn.session, mentor, pairing_id, now=turn.now)
+        elif not pairs:
+            result.say("mentor.no_pairs", mentor.locale)
+            return result
+        elif len(pairs) == 1:
+            pairing_id = pairs[0].pairing_id
+        result.form = contact_log.contact_form(
+            mentor.locale, pairing_id=pairing_id, checkin_id=None, pairs=pairs, today=turn.today
+        )
+        return result
+
+    async def _outcome_form(self, turn: Turn, pairing_id: int | None) -> Response:
+        result = Response()
+        mentor = turn.person
+        pairs = await self._open_pairs(turn)
+        if pairing_id is not None:
+            await access.own_open_pairing(turn.session, mentor, pairing_id, now=turn.now)
+        elif not pairs:
+            result.say("mentor.no_pairs", mentor.locale)
+            return result
+        elif len(pairs) == 1:
+            pairing_id = pairs[0].pairing_id
+        result.form = outcome.outcome_form(mentor.locale, pairing_id, turn.today, pairs)
+        return result
+
+    # -- buttons
+
+    async def _button(self, turn: Turn) -> Response:
+        button = codec.decode(turn.incoming.choice)
+        mentor, now, config = turn.person, turn.now, turn.config
+        session = turn.session
+        if button is None or not button.ids:
+            result = Response()
+            result.say("common.stale_button", mentor.locale)
+            return result
+        target = button.id
+        match button.action:
+            case "ci":
+                return await checkin.answer(
+                    session,
+                    mentor=mentor,
+                    checkin_id=target,
+                    choice=button.value,
+                    now=now,
+                    config=config,
+                )
+            case "cr":
+                return await checkin.remind_later(
+                    session, mentor=mentor, checkin_id=target, now=now, config=config
+                )
+            case "cm":
+                return await silence.answer_continue(
+                    session,
+                    mentor=mentor,
+                    pairing_id=target,
+                    choice=button.value,
+                    now=now,
+                    config=config,
+                )
+            case "fm":
+                return await contact_log.first_meeting(
+                    session,
+                    mentor=mentor,
+                    pairing_id=target,
+                    source_event_id=f"first_meeting:{target}",
+                    channel=Channel.SLACK,
+                    now=now,
+                    config=config,
+                )
+            case "hl":
+                return await self._log_form(turn, target)
+            case "hc":
+                await access.own_open_pairing(session, mentor, target, now=now)
+                return Response(form=contact_log.concern_form(mentor.locale, target))
+            case "ho":
+                return await self._outcome_form(turn, target)
+        result = Response()
+        result.say("common.stale_button", mentor.locale)
+        return result
+
+    # -- forms
+
+    async def _form(self, turn: Turn) -> Response:
+        incoming = turn.incoming
+        mentor = turn.person
+        if incoming.form not in FORMS:
+            raise NotAllowed("common.stale_button")
+        metadata = incoming.metadata
+        pairing_meta = _id(metadata.get("pairing"))
+        source = incoming.event_id or f"form:{incoming.form}"
+        common: dict[str, Any] = {
+            "mentor": mentor,
+            "source_event_id": source,
+            "channel": Channel.SLACK,
+            "now": turn.now,
+            "config": turn.config,
+        }
+        if incoming.form == contact_log.FORM:
+            report = contact_log.parse_contact(
+                incoming.answers,
+                today=turn.today,
+                with_date="checkin" not in metadata,
+                with_pairing="pairing" not in metadata,
+            )
+            if not isinstance(report, contact_log.ContactReport):
+                return Response(form_errors=report)
+            return await contact_log.record_contact(
+                turn.session,
+                pairing_id=pairing_meta or report.pairing_id or 0,
+                checkin_id=_id(metadata.get("checkin")),
+                report=report,
+                **common,
+            )
+        if incoming.form == contact_log.CONCERN_FORM:
+            note = contact_log.parse_concern(incoming.answers)
+            if not isinstance(note, str):
+                return Response(form_errors=note)
+            return await contact_log.report_concern(
+                turn.session, pairing_id=pairing_meta or 0, note=note, **common
+            )
+        found = outcome.parse_outcome(
+            incoming.answers, today=turn.today, with_pairing="pairing" not in metadata
+        )
+        if not isinstance(found, outcome.OutcomeReport):
+            return Response(form_errors=found)
+        return await outcome.report_outcome(
+            turn.session,
+            pairing_id=pairing_meta or found.pairing_id or 0,
+            report=found,
+            **common,
+        )
+
+
+def _id(value: object) -> int | None:
+    """An id carried in a form's metadata (an int, or ASCII digits)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 < value <= codec.MAX_ID else None
+    return codec.parse_id(value) if isinstance(value, str) else None

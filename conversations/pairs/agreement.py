@@ -1,0 +1,66 @@
+"""Whether the two sides of a pair agree that they are in touch: a youth saying "no contact"
+two months running while the mentor said "yes" both months is flagged to staff, once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from conversations.core import codec
+from conversations.core.messages import Channel
+from conversations.core.programme import ProgrammeConfig
+from conversations.pairs.access import STAFF_DESTINATION
+from conversations.pairs.periods import previous_period
+from storage import mentoring
+from storage.models import Checkin, CheckinAnswer, Pairing, Role
+
+__all__ = ["PulseAnswer", "check_disagreement"]
+
+
+class PulseAnswer(StrEnum):
+    """ "In touch with your mentor this month?" (YES is the mentor's `CheckinAnswer.YES`)."""
+
+    YES = CheckinAnswer.YES.value
+    NO = "no"
+
+
+async def check_disagreement(
+    session: AsyncSession, *, pairing: Pairing, period: str, now: datetime, config: ProgrammeConfig
+) -> bool:
+    """Flag to staff (once) a youth saying "no contact" in `period` and the month before
+    while the mentor said "yes" both months; returns whether an alert was queued.
+
+    Called when the youth answers; callable when the mentor answers too (the later answer
+    of the two completes the picture).
+    """
+    periods = (previous_period(period), period)
+    rows = (
+        await session.scalars(
+            select(Checkin).where(Checkin.pairing_id == pairing.id, Checkin.period.in_(periods))
+        )
+    ).all()
+    said = {(row.period, row.respondent_role): row.answer for row in rows}
+    if not all(
+        said.get((p, Role.YOUTH)) == PulseAnswer.NO
+        and said.get((p, Role.MENTOR)) == CheckinAnswer.YES
+        for p in periods
+    ):
+        return False
+    queued = await mentoring.enqueue_to(
+        session,
+        key=f"disagree:{pairing.id}:{period}",
+        destination=STAFF_DESTINATION,
+        channel=Channel.SLACK,
+        template="staff.disagreement",
+        locale=config.default_locale,
+        context={
+            "pairing": pairing.id,
+            "periods": list(periods),
+            "choices": [["choice.staff.view_pair", codec.encode("sp", pairing.id)]],
+        },
+        now=now,
+    )
+    return queued is not None

@@ -1,0 +1,27 @@
+"""Events: the App Home opened, a message in the app's Messages tab."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from handlers.slack import incoming
+from handlers.slack.app import SlackBot
+
+
+def register(bot: SlackBot) -> None:
+    async def on_app_home_opened(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        event = incoming.home_opened(body)
+        if event is not None:
+            bot.later(bot.handle(event))
+
+    async def on_message(ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        event = incoming.direct_message(body)
+        if event is not None:
+            bot.later(bot.handle(event))
+
+    bot.app.event("app_home_opened")(on_app_home_opened)
+    bot.app.event("message")(on_message)
