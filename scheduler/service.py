@@ -17,6 +17,8 @@ from conversations.core.clock import Clock
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.ticks import TickReport, Ticks
 
+__all__ = ["Scheduler"]
+
 logger = logging.getLogger(__name__)
 
 

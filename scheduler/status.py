@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core.engine import ProgrammeConfig
+from conversations.core.programme import ProgrammeConfig
+from conversations.pairs.followup import waiting_days
 from scheduler.ticks import unpaired_query
 from storage import outbox
 from storage.models import Delivery, DeliveryStatus, Person
 
+__all__ = ["Status", "gather"]
+
 
 @dataclass
 class Status:
+    """The lines of `mentorbot status`, by section."""
+
     queue: list[tuple[str, int]] = field(default_factory=list)
     in_doubt: list[tuple[str, str, str, str, str]] = field(default_factory=list)
     unreachable: list[str] = field(default_factory=list)
@@ -68,7 +73,7 @@ async def gather(session: AsyncSession, now: datetime, config: ProgrammeConfig) 
     waiting = await session.execute(unpaired_query(now, config.nudges.unpaired_days))
     status.unpaired = [
         f"youth {person.id} {person.display_name or ''} ({application.region or '-'}), "
-        f"eligible for {(now - (application.decided_at or now)) // timedelta(days=1)} days"
+        f"eligible for {waiting_days(application.decided_at, now)} days"
         for application, person in waiting.all()
     ]
     return status
