@@ -1,0 +1,32 @@
+"""The `mentorbot` command line: one module per command group, put together here."""
+
+from __future__ import annotations
+
+import os
+
+import typer
+
+from bot.cli import db, mentors, pairs, review, run, scheduler, status
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Mentorbot: mentoring follow-up for youths (Telegram), mentors (Slack) and staff.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+# `mentorbot --help` lists the commands in this order, then the groups (db, mentor, review)
+run.register(app)
+pairs.register(app)
+scheduler.register(app)
+status.register(app)
+db.register(app)
+mentors.register(app)
+review.register(app)
+
+
+def main() -> None:
+    """The `mentorbot` entry point."""
+    # python-telegram-bot 22: durations (RetryAfter.retry_after...) as timedelta, no warning
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    app()

@@ -1,0 +1,114 @@
+"""What every command shares: the consoles, safe text, settings, and running async work
+with the services built and closed around it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from bot.app import Services, build
+from bot.settings import Settings, SettingsError, load_settings
+from conversations.rules.eligibility import RulesError
+from storage.database import DatabaseUnavailable, reachable, upgrade
+
+logger = logging.getLogger(__name__)
+
+console = Console()
+errors = Console(stderr=True)
+T = TypeVar("T")
+
+# Unicode's Bidi_Control characters: they reorder what follows on the line, so a name can
+# make the rest of a row read backwards (U+202E) or hide where it ends
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# line and paragraph separators: some terminals break the line there, as for "\n"
+_SEPARATORS = frozenset("\u2028\u2029")
+_REPLACEMENT = "\ufffd"
+
+
+def _visible(character: str, *, multiline: bool) -> str:
+    if character == "\t" or (multiline and character == "\n"):
+        return character
+    code = ord(character)
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: "\x1b" shows as "␛"
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    if (
+        character in _BIDI_CONTROLS
+        or character in _SEPARATORS
+        or unicodedata.category(character) in ("Cc", "Cs")  # C1 controls, lone surrogates
+    ):
+        return _REPLACEMENT
+    return character
+
+
+def safe(text: str, *, multiline: bool = False) -> str:
+    """`text` (a name, a message, anything people typed) ready to embed in rich markup:
+    printed exactly as typed, never as markup (`[/]`, `[link=...]`), with control and
+    bidirectional characters shown as visible symbols instead of reaching the terminal.
+
+    A line break is shown as "␊" unless `multiline` (a message in a table cell), so a
+    name cannot forge a line of its own in the output.
+    """
+    value = text.replace("\r\n", "\n") if multiline else text
+    shown = "".join(_visible(character, multiline=multiline) for character in value)
+    return escape(shown)
+
+
+def fail(message: object, code: int) -> NoReturn:
+    """Tell the operator what went wrong (in red, on stderr) and exit with `code`:
+    1 refused (the message says why), 2 wrong usage or settings, 3 something unreachable."""
+    errors.print(f"[red]{safe(str(message), multiline=True)}[/red]", highlight=False)
+    raise typer.Exit(code) from None
+
+
+def settings() -> Settings:
+    """The settings, or exit 2 naming the key that is wrong."""
+    try:
+        return load_settings()
+    except SettingsError as error:
+        fail(error, 2)
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request (with the bot token in the URL) at INFO
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # alembic tells every start that it checked the schema; only problems are worth a line
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def run_with_services(work: Callable[[Services], Awaitable[T]], *, migrate: bool = True) -> T:
+    """Build the services, make sure the schema is current, run `work`, close everything."""
+    loaded = settings()
+    configure_logging(loaded)
+
+    async def main() -> T:
+        try:
+            services = build(loaded)
+        except RulesError as error:
+            fail(f"MENTORBOT_RULES_FILE: {error}", 2)
+        try:
+            async with reachable(services.db):
+                if migrate:
+                    await upgrade(services.db)
+                return await work(services)
+        finally:
+            await services.close()
+
+    try:
+        return asyncio.run(main())
+    except DatabaseUnavailable as error:
+        fail(error, 3)
