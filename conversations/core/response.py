@@ -46,6 +46,8 @@ class Response:
     # field name -> template key; nothing was stored when a form comes back with errors
     form_errors: dict[str, str] = field(default_factory=dict)
     update: Reply | None = None
+    # the pressed button's question is settled: its message shows the answer, not buttons
+    answered: bool = False
     # shown in a window of its own where the platform has one (a Slack modal from a button)
     info: Reply | None = None
     refresh_home: bool = False
@@ -82,6 +84,7 @@ class Response:
         self.form = other.form or self.form
         self.form_errors.update(other.form_errors)
         self.update = other.update or self.update
+        self.answered = self.answered or other.answered
         self.info = other.info or self.info
         self.refresh_home = self.refresh_home or other.refresh_home
         self.home = other.home or self.home

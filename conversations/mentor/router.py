@@ -63,6 +63,7 @@ class MentorRouter:
             result = await self._command(turn)
         elif incoming.kind is Kind.CHOICE:
             result = await self._button(turn)
+            result.answered = _settles(incoming.choice)
         elif incoming.kind is Kind.FORM:
             result = await self._form(turn)
         else:
@@ -238,6 +239,17 @@ class MentorRouter:
             report=found,
             **common,
         )
+
+
+def _settles(value: str) -> bool:
+    """Whether pressing this button answers its message's question for good (a check-in's
+    "yes" opens a form, so only its submission does)."""
+    button = codec.decode(value)
+    if button is None:
+        return False
+    if button.action == "ci":
+        return button.value != "yes"
+    return button.action in ("cr", "cm", "fm")
 
 
 def _id(value: object) -> int | None:

@@ -16,11 +16,12 @@ from typing import Any, Protocol
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from conversations.core.messages import Channel, Incoming, Kind, Reply
 from conversations.core.response import Home, Response
-from handlers.slack.blocks import SlackRenderer, Templates
+from handlers.slack.blocks import SlackRenderer, Templates, answered_blocks
 from handlers.slack.home import home_view
 
 logger = logging.getLogger(__name__)
@@ -115,11 +116,8 @@ class SlackBot:
         """Carry out a response (form errors are the submission listener's: they go in
         the acknowledgement). `message` is the channel and ts of the pressed message."""
         user_id = incoming.external_id
-        if response.update is not None and message is not None:
-            text, blocks = self.view.message(response.update)
-            await self.client.chat_update(
-                channel=message["channel"], ts=message["ts"], text=text, blocks=blocks
-            )
+        if message is not None and (response.update is not None or response.answered):
+            await self._settle(message, response.update)
         trigger = incoming.trigger_id
         if response.form is not None and trigger:
             await self.client.views_open(trigger_id=trigger, view=self.view.modal(response.form))
@@ -136,6 +134,22 @@ class SlackBot:
 
     async def _publish(self, user_id: str, home: Home) -> None:
         await self.client.views_publish(user_id=user_id, view=home_view(self.view, home))
+
+    async def _settle(self, message: Mapping[str, str], update: Reply | None) -> None:
+        """Replace the pressed message: by `update`, or by its text and the answer chosen,
+        so its buttons cannot be pressed again. The answer is sent whatever happens here."""
+        if update is not None:
+            text, blocks = self.view.message(update)
+        else:
+            label = message.get("label") or ""
+            text = message.get("text") or f"✓ {label}"
+            blocks = answered_blocks(message.get("text") or "", label)
+        try:
+            await self.client.chat_update(
+                channel=message["channel"], ts=message["ts"], text=text, blocks=blocks
+            )
+        except SlackApiError as error:
+            logger.warning("could not update an answered message (%s)", error.response.get("error"))
 
     async def say(self, user_id: str, replies: list[Reply]) -> None:
         for reply in replies:

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     CheckboxesElement,
+    ContextBlock,
     DatePickerElement,
     InputBlock,
     MarkdownTextObject,
@@ -86,6 +87,14 @@ def buttons(labelled: Sequence[tuple[str, str]], *, prefix: str = "mb") -> list[
             )
         )
     return rows
+
+
+def answered_blocks(text: str, label: str) -> list[Block]:
+    """An answered message: its text, then the answer chosen instead of the buttons. `text`
+    is what we posted (already escaped); the label is ours too, escaped again to be safe."""
+    chosen = label.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    answer = ContextBlock(elements=[MarkdownTextObject(text=f"✓ {chosen}")])
+    return [*sections(text), answer] if text else [answer]
 
 
 class SlackRenderer:

@@ -47,7 +47,5 @@ def home_view(view: SlackRenderer, home: Home) -> View:
         ]
         if pair.first_meeting_at is None:
             choices.insert(0, Choice("choice.mentor.first_meeting", codec.encode("fm", pid)))
-        blocks += buttons(
-            [(view.label(c, locale), c.value) for c in choices], prefix=f"mb_p{pid}"
-        )
+        blocks += buttons([(view.label(c, locale), c.value) for c in choices], prefix=f"mb_p{pid}")
     return View(type="home", blocks=blocks[:MAX_VIEW_BLOCKS])

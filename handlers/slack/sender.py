@@ -45,6 +45,7 @@ def build_client(
         client.retry_handlers = []
     return client
 
+
 class SlackSender:
     """Sends outbox deliveries; maps Web API errors to outbox outcomes.
 
@@ -122,5 +123,3 @@ class SlackSender:
         # a malformed message will not get better by retrying: keep it for the operators
         logger.error("Slack refused a message: %s", code)
         return SendResult(SendStatus.UNDELIVERABLE, error=code or f"HTTP {status}")
-
-

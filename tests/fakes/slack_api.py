@@ -583,6 +583,18 @@ class FakeSlackApi:
             if wanted is None or self._resolve_channel(str(r.params.get("channel"))) == wanted
         ]
 
+    def posted(self, channel: str, ts: str) -> JsonDict | None:
+        """The message at (`channel`, `ts`) as it stands now (after any ``chat.update``)."""
+        return self._posted.get((self._resolve_channel(channel), ts))
+
+    def last_post(self, channel: str) -> tuple[str, str]:
+        """The resolved channel and ts of the last message posted to ``channel``."""
+        wanted = self._resolve_channel(channel)
+        for r in reversed(list(self._accepted("chat.postMessage"))):
+            if self._resolve_channel(str(r.params.get("channel"))) == wanted:
+                return wanted, str(r.response["ts"])
+        raise LookupError(f"nothing posted to {channel}")
+
     def published_home(self, user_id: str) -> JsonDict | None:
         """The ``view`` of the last accepted ``views.publish`` for ``user_id``."""
         for r in reversed(list(self._accepted("views.publish"))):

@@ -15,12 +15,23 @@ ACTION_IDS = re.compile(r"^mb_")
 
 
 def _pressed_message(body: dict[str, Any]) -> dict[str, str] | None:
-    """The channel and ts of the message whose button was pressed (None in a view)."""
+    """The message whose button was pressed (None in a view): its channel, ts, text and the
+    pressed button's label."""
     container = body.get("container") or {}
     if container.get("type") != "message":
         return None
     channel, ts = container.get("channel_id"), container.get("message_ts")
-    return {"channel": str(channel), "ts": str(ts)} if channel and ts else None
+    if not channel or not ts:
+        return None
+    message = body.get("message") or {}
+    actions = body.get("actions") or [{}]
+    label = ((actions[0] or {}).get("text") or {}).get("text") or ""
+    return {
+        "channel": str(channel),
+        "ts": str(ts),
+        "text": str(message.get("text") or ""),
+        "label": str(label),
+    }
 
 
 def register(bot: SlackBot) -> None:
