@@ -79,15 +79,24 @@ def settings() -> Settings:
         fail(error, 2)
 
 
+# our own packages: what was handled, sent, refused, at the level the operator chose
+OWN_LOGGERS = ("bot", "handlers", "conversations", "scheduler", "storage")
+
+
 def configure_logging(settings: Settings) -> None:
+    """Our INFO lines at MENTORBOT_LOG_LEVEL; third-party libraries (APScheduler's "job
+    executed" every two seconds, httpx's every request with the bot token in its URL,
+    alembic's schema check) only from WARNING, unless the level asked is DEBUG."""
+    level = settings.log_level.upper()
+    debugging = level == "DEBUG"
     logging.basicConfig(
-        level=settings.log_level.upper(),
+        level=logging.DEBUG if debugging else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    # httpx logs every request (with the bot token in the URL) at INFO
+    for name in OWN_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+    # httpx writes the bot token in every URL it logs: never below WARNING
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # alembic tells every start that it checked the schema; only problems are worth a line
-    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def run_with_services(work: Callable[[Services], Awaitable[T]], *, migrate: bool = True) -> T:

@@ -12,6 +12,7 @@ import typer
 
 from bot.app import PlatformUnavailable, Services, serve
 from bot.cli.common import console, fail, run_with_services, safe
+from bot.runlock import AlreadyRunning, single_process
 from conversations.rules.calendar import SendingWindow
 from handlers.console import ConsoleSender, chat
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
@@ -45,7 +46,10 @@ def run() -> None:
                 2,
             )
         try:
-            await serve(services)
+            with single_process(settings.database_url):
+                await serve(services)
+        except AlreadyRunning as error:
+            fail(error, 4)
         except PlatformUnavailable as error:
             fail(error, 3)
 
