@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from conversations.parsing import phrases
-from conversations.parsing.text import contains_phrase, has_markup, plain_words
+from conversations.parsing.text import (
+    contains_phrase,
+    correct_typos,
+    has_markup,
+    plain_words,
+    typo_vocabulary,
+)
 from conversations.rules.eligibility import Situation, Tristate
 
 __all__ = ["is_dont_know", "parse_situation", "parse_tristate"]
@@ -29,13 +35,24 @@ _NO_WORDS = phrases.words("answers", "no")
 _YES_EXACT = phrases.words("answers", "yes_exact")
 _NO_EXACT = phrases.words("answers", "no_exact")
 _MAYBE_PHRASES = phrases.words("answers", "maybe")
+# Real words one letter away from a known one, never "corrected" (see the locale files).
+_NOT_TYPOS = phrases.words("typos", "not_typos")
+_TRISTATE_VOCABULARY = typo_vocabulary(
+    _DONT_KNOW_PHRASES,
+    _YES_WORDS,
+    _NO_WORDS,
+    _YES_EXACT,
+    _NO_EXACT,
+    _MAYBE_PHRASES,
+    _NOT_TYPOS,
+)
 
 
 def parse_tristate(text: str) -> Tristate | None:
     """Yes / no / don't know in French or English, or None."""
     if has_markup(text):
         return None
-    words = plain_words(text)
+    words = correct_typos(plain_words(text), _TRISTATE_VOCABULARY)
     if is_dont_know(text, words) or contains_phrase(words, _MAYBE_PHRASES):
         return Tristate.UNKNOWN
     if words in _YES_EXACT:
@@ -66,13 +83,19 @@ _SITUATION_PHRASES: tuple[tuple[Situation, frozenset[str]], ...] = tuple(
 )
 _NEGATIONS = phrases.words("situation", "negations")
 _OTHER_EXACT = phrases.words("situation", "other")
+_SITUATION_VOCABULARY = typo_vocabulary(
+    *(situation_phrases for _situation, situation_phrases in _SITUATION_PHRASES),
+    _NEGATIONS,
+    _OTHER_EXACT,
+    _NOT_TYPOS,
+)
 
 
 def parse_situation(text: str) -> Situation | None:
     """The professional situation described in French or English keywords, or None."""
     if has_markup(text):
         return None
-    words = plain_words(text)
+    words = correct_typos(plain_words(text), _SITUATION_VOCABULARY)
     for situation, situation_phrases in _SITUATION_PHRASES:
         if not contains_phrase(words, situation_phrases):
             continue

@@ -17,7 +17,7 @@ from typing import Literal
 from babel.dates import get_month_names
 
 from conversations.parsing import phrases
-from conversations.parsing.text import has_markup, normalise
+from conversations.parsing.text import has_markup, has_non_ascii_numeral, normalise
 
 __all__ = ["DateError", "month_numbers", "parse_birth_date"]
 
@@ -107,9 +107,9 @@ def parse_birth_date(text: str, today: date) -> date | DateError:
     """A birth date typed day first (French order), numeric or with a month name.
 
     A date after `today` is FUTURE; a day or month that does not exist is IMPOSSIBLE; anything
-    else unrecognised (no year, "demain", free text) is NOT_A_DATE.
+    else unrecognised (no year, "demain", free text, digits other than ASCII 0-9) is NOT_A_DATE.
     """
-    if has_markup(text) or len(text.strip()) > _MAX_DATE_LENGTH:
+    if has_markup(text) or len(text.strip()) > _MAX_DATE_LENGTH or has_non_ascii_numeral(text):
         return DateError.NOT_A_DATE
     words = _date_words(text)
     if len(words) > _MAX_DATE_LENGTH:

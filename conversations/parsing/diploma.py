@@ -8,7 +8,14 @@ from types import MappingProxyType
 
 from conversations.parsing import phrases
 from conversations.parsing.choices import is_dont_know
-from conversations.parsing.text import has_markup, plain_words, starts_with_phrase
+from conversations.parsing.text import (
+    correct_typos,
+    has_markup,
+    has_non_ascii_numeral,
+    plain_words,
+    starts_with_phrase,
+    typo_vocabulary,
+)
 from conversations.rules.eligibility import Diploma
 
 __all__ = ["parse_diploma"]
@@ -52,13 +59,22 @@ _DIPLOMA_PREFIXES = _levels("prefixes")
 _DIPLOMA_PREFIX_ORDER = tuple(sorted(_DIPLOMA_PREFIXES, key=lambda alias: (-len(alias), alias)))
 # Words too common elsewhere to be matched as a prefix ("these are...", "none of them").
 _DIPLOMA_EXACT = _levels("exact")
+_DIPLOMA_VOCABULARY = typo_vocabulary(
+    _DIPLOMA_PREFIXES,
+    _DIPLOMA_EXACT,
+    phrases.words("answers", "dont_know"),
+    phrases.words("typos", "not_typos"),
+)
 
 
 def parse_diploma(text: str) -> Diploma | None:
-    """The diploma level typed by the youth ("bac+5", "master", "BTS", "jsp"...), or None."""
-    if has_markup(text):
+    """The diploma level typed by the youth ("bac+5", "master", "BTS", "jsp"...), or None.
+
+    A number is read in ASCII digits only: "bac+²" or "bac+٣" is None, never a guess.
+    """
+    if has_markup(text) or has_non_ascii_numeral(text):
         return None
-    words = plain_words(text)
+    words = correct_typos(plain_words(text), _DIPLOMA_VOCABULARY)
     if is_dont_know(text, words):
         return Diploma.UNKNOWN
     if not words:

@@ -14,7 +14,8 @@ from babel.dates import get_month_names
 
 from conversations.parsing import phrases
 from conversations.parsing.dates import month_numbers, parse_birth_date
-from conversations.parsing.text import padded_words, plain_words
+from conversations.parsing.text import TYPO_MIN_LENGTH, padded_words, plain_words
+from conversations.rules.eligibility import DEFAULT_RULES_PATH, load_rules
 
 TODAY = date(2026, 5, 1)
 BOTH = ("fr", "en")
@@ -205,3 +206,19 @@ def test_month_names_are_single_words() -> None:
 )
 def test_month_spellings(text: str, expected: date) -> None:
     assert parse_birth_date(text, TODAY) == expected
+
+
+# --- entries checked against other data -------------------------------------------------------
+
+
+def test_social_phrases_name_criteria_of_the_default_rules() -> None:
+    # a misspelt code in the locale files would silently never match
+    codes = {c.code for c in load_rules(DEFAULT_RULES_PATH).social_criteria}
+    assert set(phrases.table("social", "criteria").values()) <= codes
+
+
+def test_not_typos_are_single_long_words() -> None:
+    # only words of 5+ letters are ever corrected, so only those need protecting
+    for word in phrases.words("typos", "not_typos"):
+        assert word.isalpha()
+        assert len(word) >= TYPO_MIN_LENGTH
