@@ -5,26 +5,48 @@ override one with `templates/<locale>/_<channel>/<area>/<name>.j2`. They are wri
 small HTML subset (`<b>`, `<i>`, `<a href>`, `<code>`) with autoescape on, so anything a
 person typed is shown literally. That subset is Telegram's HTML; it is converted to Slack
 mrkdwn and to plain text for the terminal.
+
+Besides `t(key, **extra)` (another template, inline), templates get filters that turn what
+the code stores into words: `date` and `datetime` (a date, a datetime or its ISO text, in
+the reader's language: "1er décembre 2026", "1 December 2026"), `month` (a "YYYY-MM"
+period: "mars 2026"), `region_name` ("idf" ->
+"Île-de-France") and `diploma_label`, `situation_label`, `outcome_label`, `contract_label`,
+`at_level_label`, `close_reason_label` (a code -> its `choice.*` / `close_reason.*` label).
+An unknown code is shown as it is rather than failing the message.
 """
 
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Mapping
+import unicodedata
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
 from conversations.core.messages import Channel, Choice, Rendered, Reply
+from conversations.rules.regions import REGION_ALIASES, REGION_NAMES
 
 LOCALES = ("fr", "en")
+# English is British English: "1 March 2026", not "March 1, 2026" (see docs/copy-style.md).
+BABEL_LOCALES = {"fr": "fr_FR", "en": "en_GB"}
+DATETIME_FORMAT = "d MMMM y, HH:mm"
+# codes stored by the code -> the template folder holding their labels
+LABEL_AREAS = {
+    "diploma_label": "choice.diploma",
+    "situation_label": "choice.situation",
+    "outcome_label": "choice.outcome",
+    "contract_label": "choice.contract",
+    "at_level_label": "choice.at_level",
+    "close_reason_label": "close_reason",
+}
 
 
 def template_path(key: str, locale: str, channel: Channel | None = None) -> str:
@@ -50,6 +72,50 @@ def to_slack(text: str) -> str:
     return text.replace("&#34;", '"').replace("&#39;", "'").replace("&quot;", '"')
 
 
+def _folded(text: str) -> str:
+    """Lower case, no accents, words separated by one space ("Île-de-France" -> "ile de france")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    letters = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[-_'’]", " ", letters).split())
+
+
+_REGION_BY_NAME = {
+    **{_folded(name): code for code, name in REGION_NAMES.items()},
+    **{_folded(alias): code for alias, code in REGION_ALIASES.items()},
+}
+
+
+def region_name(value: str | None) -> str:
+    """The official name of a region from its code ("idf" -> "Île-de-France"); a name or an
+    alias typed by staff ("ile de france") gives the official name too; anything else is
+    returned as it is."""
+    if not value:
+        return ""
+    text = str(value).strip()
+    code = text.casefold()
+    if code in REGION_NAMES:
+        return REGION_NAMES[code]
+    found = _REGION_BY_NAME.get(_folded(text))
+    return REGION_NAMES[found] if found else text
+
+
+def _as_date_or_datetime(value: date | datetime | str) -> date | datetime:
+    """Outbox contexts are JSON: their dates arrive as ISO text."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if len(text) == len("2026-03-01"):
+        return date.fromisoformat(text)
+    return datetime.fromisoformat(text)
+
+
+def _first_of_month(text: str, day: int, locale: str) -> str:
+    """French writes the first of the month as an ordinal: "1er décembre"."""
+    if locale == "fr" and day == 1:
+        return re.sub(r"^1(?=\s)", "1er", text)
+    return text
+
+
 def _tidy(text: str) -> str:
     text = "\n".join(line.rstrip() for line in text.strip().splitlines())
     return re.sub(r"\n{3,}", "\n\n", text)
@@ -69,8 +135,13 @@ class TemplateRenderer:
             keep_trailing_newline=False,
         )
         self.env.globals["t"] = self._include
+        self.env.globals["region_name"] = region_name
         self.env.filters["date"] = self._date
         self.env.filters["datetime"] = self._datetime
+        self.env.filters["month"] = self._month
+        self.env.filters["region_name"] = region_name
+        for name, area in LABEL_AREAS.items():
+            self.env.filters[name] = self._labeller(area)
 
     # -- template helpers
 
@@ -81,21 +152,53 @@ class TemplateRenderer:
         values = {**context.get_all(), **extra}
         return Markup(self._markup(key, locale, channel, values))  # noqa: S704 - rendered escaped
 
-    @pass_context
-    def _date(self, context: Context, value: date | datetime | None) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, datetime):
-            value = value.astimezone(self._zone).date()
-        return format_date(value, format="long", locale=context["_locale"])
+    def _labeller(self, area: str) -> Callable[[Context, str | None], Markup | str]:
+        @pass_context
+        def label(context: Context, code: str | None) -> Markup | str:
+            if code is None or code == "":
+                return ""
+            try:
+                return self._include(context, f"{area}.{code}")
+            except TemplateNotFound:
+                return str(code)
+
+        return label
 
     @pass_context
-    def _datetime(self, context: Context, value: datetime | None) -> str:
-        if value is None:
+    def _date(self, context: Context, value: date | datetime | str | None) -> str:
+        """A day in the reader's language: "1er mars 2026", "1 March 2026"."""
+        if value is None or value == "":
             return ""
-        return format_datetime(
-            value.astimezone(self._zone), format="d MMMM y, HH:mm", locale=context["_locale"]
+        day = _as_date_or_datetime(value)
+        if isinstance(day, datetime):
+            day = day.astimezone(self._zone).date() if day.tzinfo else day.date()
+        locale = context["_locale"]
+        text = format_date(day, format="long", locale=BABEL_LOCALES.get(locale, locale))
+        return _first_of_month(text, day.day, locale)
+
+    @pass_context
+    def _month(self, context: Context, value: date | str | None) -> str:
+        """A monthly period ("2026-03", as stored) as words: "mars 2026", "March 2026"."""
+        if value is None or value == "":
+            return ""
+        first = date.fromisoformat(f"{value}-01") if isinstance(value, str) else value
+        locale = context["_locale"]
+        return format_date(first, format="MMMM y", locale=BABEL_LOCALES.get(locale, locale))
+
+    @pass_context
+    def _datetime(self, context: Context, value: datetime | str | None) -> str:
+        """A moment in the reader's language and the programme's time zone."""
+        if value is None or value == "":
+            return ""
+        moment = _as_date_or_datetime(value)
+        if not isinstance(moment, datetime):
+            return self._date(context, moment)
+        local = moment.astimezone(self._zone) if moment.tzinfo else moment
+        locale = context["_locale"]
+        text = format_datetime(
+            local, format=DATETIME_FORMAT, locale=BABEL_LOCALES.get(locale, locale)
         )
+        return _first_of_month(text, local.day, locale)
 
     # -- rendering
 

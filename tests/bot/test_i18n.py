@@ -4,11 +4,12 @@ text is never interpreted."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from bot.i18n import TemplateRenderer, to_plain, to_slack
+from bot.i18n import TemplateRenderer, region_name, to_plain, to_slack
 from bot.settings import DEFAULT_TEMPLATES_DIR
 from conversations.core.messages import Channel, Choice, Reply
 
@@ -77,10 +78,102 @@ def test_markup_conversions() -> None:
 
 
 def test_dates_are_written_in_the_persons_language(renderer: TemplateRenderer) -> None:
-    from datetime import UTC, datetime
-
     when = datetime(2026, 3, 1, 12, tzinfo=UTC)
     fr = renderer.text("human.already_requested", "fr", Channel.CONSOLE, {"since": when})
     en = renderer.text("human.already_requested", "en", Channel.CONSOLE, {"since": when})
-    assert "1 mars 2026" in fr
-    assert "March 1, 2026" in en
+    assert "1er mars 2026" in fr
+    assert "1 March 2026" in en
+
+
+def _filtered(renderer: TemplateRenderer, source: str, locale: str, **values: object) -> str:
+    template = renderer.env.from_string(source)
+    return template.render(**values, _locale=locale, _channel=Channel.CONSOLE.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("idf", "Île-de-France"),
+        ("ARA", "Auvergne-Rhône-Alpes"),
+        ("ile de france", "Île-de-France"),  # typed by staff on the command line
+        ("Provence-Alpes-Côte d'Azur", "Provence-Alpes-Côte d'Azur"),
+        ("Atlantis", "Atlantis"),
+        (None, ""),
+    ],
+)
+def test_regions_are_shown_by_name(value: str | None, shown: str) -> None:
+    assert region_name(value) == shown
+
+
+def test_a_mentor_is_told_the_region_name_not_its_code(renderer: TemplateRenderer) -> None:
+    context = {"name": "Claire", "mentee": "Inès", "field": "finance", "region": "idf"}
+    for channel in Channel:
+        text = renderer.text("mentor.pairing_intro", "fr", channel, context)
+        assert "Région : Île-de-France." in text
+        assert "idf" not in text
+
+
+@pytest.mark.parametrize(
+    ("source", "fr", "en"),
+    [
+        ("{{ 'bac5'|diploma_label }}", "Bac+5 (master, école)", "Bac+5 (master, grande école)"),
+        ("{{ 'job_seeker'|situation_label }}", "Je cherche un emploi", "I'm looking for a job"),
+        ("{{ 'further_studies'|outcome_label }}", "Reprise d'études", "Further studies"),
+        ("{{ 'cdi'|contract_label }}", "CDI", "Permanent (CDI)"),
+        ("{{ 'no'|at_level_label }}", "Non", "No"),
+        ("{{ 'gave_up'|close_reason_label }}", "abandon", "gave up"),
+        ("{{ 'idf'|region_name }}", "Île-de-France", "Île-de-France"),
+        ("{{ 'not_a_code'|contract_label }}", "not_a_code", "not_a_code"),
+        ("{{ none|diploma_label }}", "", ""),
+        ("{{ '2026-03'|month }}", "mars 2026", "March 2026"),
+    ],
+)
+def test_codes_are_shown_as_words(
+    renderer: TemplateRenderer, source: str, fr: str, en: str
+) -> None:
+    assert _filtered(renderer, source, "fr") == fr
+    assert _filtered(renderer, source, "en") == en
+
+
+@pytest.mark.parametrize(
+    ("value", "fr", "en"),
+    [
+        (date(2026, 12, 1), "1er décembre 2026", "1 December 2026"),
+        (date(2026, 12, 11), "11 décembre 2026", "11 December 2026"),
+        (date(2027, 1, 21), "21 janvier 2027", "21 January 2027"),
+        # contexts queued in the outbox are JSON: dates come back as ISO text
+        ("2027-01-07", "7 janvier 2027", "7 January 2027"),
+        ("2026-12-01T09:00:00+00:00", "1er décembre 2026", "1 December 2026"),
+        # the day in the programme's time zone, not in UTC
+        (datetime(2026, 11, 30, 23, 30, tzinfo=UTC), "1er décembre 2026", "1 December 2026"),
+        (None, "", ""),
+    ],
+)
+def test_dates_read_as_people_write_them(
+    renderer: TemplateRenderer, value: object, fr: str, en: str
+) -> None:
+    assert _filtered(renderer, "{{ value|date }}", "fr", value=value) == fr
+    assert _filtered(renderer, "{{ value|date }}", "en", value=value) == en
+
+
+def test_date_and_time_read_as_people_write_them(renderer: TemplateRenderer) -> None:
+    when = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
+    assert _filtered(renderer, "{{ when|datetime }}", "fr", when=when) == "1er décembre 2026, 00:30"
+    assert _filtered(renderer, "{{ when|datetime }}", "en", when=when) == "1 December 2026, 00:30"
+
+
+def test_a_staff_alert_shows_the_start_date_and_contract_in_words(
+    renderer: TemplateRenderer,
+) -> None:
+    context = {
+        "pairing": 7,
+        "mentee": "Inès",
+        "contract": "cdd_6m_plus",
+        "at_level": "yes",
+        "start": "2027-01-07",
+    }
+    text = renderer.text("staff.youth_outcome", "fr", Channel.SLACK, context)
+    assert "Début : 7 janvier 2027" in text
+    assert "Contrat : CDD de 6 mois ou plus" in text
+    assert "2027-01-07" not in text
+    assert "🚨" not in text
