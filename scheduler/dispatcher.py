@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
@@ -271,11 +272,12 @@ class Dispatcher:
     async def _reply(
         self, session: AsyncSession, delivery: Delivery, person: Person | None
     ) -> tuple[Reply, str | None]:
+        context = await named_context(session, delivery.context)
         if delivery.destination is not None:
             # a place, not a person (e.g. the staff channel): the sender knows where it is
             reply = Reply(
                 key=delivery.template,
-                context=delivery.context,
+                context=context,
                 locale=str(delivery.context.get("locale") or "fr"),
                 choices=_choices(delivery.context),
             )
@@ -289,11 +291,25 @@ class Dispatcher:
             chat_id = None
         reply = Reply(
             key=delivery.template,
-            context={**delivery.context, "name": person.display_name if person else None},
+            context={**context, "name": person.display_name if person else None},
             locale=person.locale if person else "fr",
             choices=_choices(delivery.context),
         )
         return reply, chat_id
+
+
+async def named_context(session: AsyncSession, context: dict[str, Any]) -> dict[str, Any]:
+    """The context with the people it names by id given their first names, as they are now
+    (an erased person's is empty)."""
+    ids = outbox.referenced_people(context)
+    if not ids:
+        return context
+    rows = await session.execute(
+        select(Person.id, Person.display_name).where(Person.id.in_(ids), Person.erased_at.is_(None))
+    )
+    names = {person_id: name or "" for person_id, name in rows.all()}
+    named: dict[str, Any] = outbox.with_names(context, names)
+    return named
 
 
 def _choices(context: Mapping[str, object]) -> tuple[Choice, ...]:

@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from storage.models import Delivery, DeliveryStatus, Priority
 
 __all__ = [
+    "PERSON_REF",
     "SENDING_TIMEOUT",
     "STAFF",
     "claim_due",
@@ -35,14 +36,54 @@ __all__ = [
     "mark_in_doubt",
     "mark_sent",
     "mark_undeliverable",
+    "person_ref",
     "postpone",
+    "referenced_people",
     "release_stuck",
     "start_sending",
+    "with_names",
 ]
 
 # a send call never takes this long: a row `sending` for longer is in doubt
 SENDING_TIMEOUT = timedelta(minutes=5)
 STAFF = "staff"
+
+
+PERSON_REF = "$person"
+
+
+def person_ref(person_id: int) -> dict[str, int]:
+    """A person named in a queued message, by id: the dispatcher writes their first name in
+    when it sends, so an erasure leaves no copy of the name in the outbox."""
+    return {PERSON_REF: person_id}
+
+
+def referenced_people(context: Any) -> set[int]:
+    """The ids of every `person_ref` inside a message context."""
+    found: set[int] = set()
+    if isinstance(context, dict):
+        ref = context.get(PERSON_REF)
+        if len(context) == 1 and isinstance(ref, int):
+            found.add(ref)
+        else:
+            for value in context.values():
+                found |= referenced_people(value)
+    elif isinstance(context, list):
+        for value in context:
+            found |= referenced_people(value)
+    return found
+
+
+def with_names(context: Any, names: dict[int, str]) -> Any:
+    """`context` with each `person_ref` replaced by that person's name ("" when unknown)."""
+    if isinstance(context, dict):
+        ref = context.get(PERSON_REF)
+        if len(context) == 1 and isinstance(ref, int):
+            return names.get(ref, "")
+        return {key: with_names(value, names) for key, value in context.items()}
+    if isinstance(context, list):
+        return [with_names(value, names) for value in context]
+    return context
 
 
 async def enqueue(

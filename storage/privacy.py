@@ -14,8 +14,10 @@ from storage.models import (
     Checkin,
     ConversationState,
     Delivery,
+    DeliveryStatus,
     Identity,
     Interaction,
+    Outcome,
     Pairing,
     Person,
     SupportRequest,
@@ -60,6 +62,14 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
         )
     ).scalars()
     state = await session.get(ConversationState, person.id)
+    mentoring = await _mentoring(session, person)
+    queued = (
+        await session.scalars(
+            select(Delivery)
+            .where(Delivery.person_id == person.id, Delivery.status != DeliveryStatus.SENT)
+            .order_by(Delivery.id)
+        )
+    ).all()
     return {
         "exported_at": now.isoformat(),
         "person": {
@@ -89,7 +99,94 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
             for r in requests
         ],
         "conversation": {"flow": state.flow, "step": state.step} if state else None,
+        "mentoring": mentoring,
+        "messages_waiting_for_you": [
+            {
+                "message": d.template,
+                "status": d.status,
+                "queued_at": _iso(d.created_at),
+                "next_attempt_at": _iso(d.next_attempt_at),
+            }
+            for d in queued
+        ],
     }
+
+
+async def _mentoring(session: AsyncSession, person: Person) -> list[dict[str, Any]]:
+    """The person's pairings with what was recorded about each: the other person's first
+    name, check-ins and pulses, contacts logged (with the notes written about them) and
+    outcomes."""
+    side = Pairing.youth_id if person.role == "youth" else Pairing.mentor_id
+    pairings = (await session.scalars(select(Pairing).where(side == person.id))).all()
+    found: list[dict[str, Any]] = []
+    for pairing in pairings:
+        other_id = pairing.mentor_id if person.role == "youth" else pairing.youth_id
+        other = await session.get(Person, other_id)
+        checkins = (
+            await session.scalars(
+                select(Checkin).where(Checkin.pairing_id == pairing.id).order_by(Checkin.id)
+            )
+        ).all()
+        interactions = (
+            await session.scalars(
+                select(Interaction)
+                .where(Interaction.pairing_id == pairing.id)
+                .order_by(Interaction.id)
+            )
+        ).all()
+        outcomes = (
+            await session.scalars(select(Outcome).where(Outcome.pairing_id == pairing.id))
+        ).all()
+        found.append(
+            {
+                "pairing": pairing.id,
+                "with": (other.display_name if other is not None else None) or "",
+                "status": pairing.status,
+                "close_reason": pairing.close_reason,
+                "proposed_at": _iso(pairing.proposed_at),
+                "started_at": _iso(pairing.started_at),
+                "first_meeting_at": _iso(pairing.first_meeting_at),
+                "last_contact_at": _iso(pairing.last_contact_at),
+                "closed_at": _iso(pairing.closed_at),
+                "checkins": [
+                    {
+                        "month": c.period,
+                        "asked": c.respondent_role,
+                        "asked_at": _iso(c.asked_at),
+                        "answer": c.answer,
+                        "answered_at": _iso(c.answered_at),
+                        "how": c.how,
+                        "topics": c.topics,
+                        "progress": c.progress,
+                        "note": c.note,
+                    }
+                    for c in checkins
+                ],
+                "contacts_logged": [
+                    {
+                        "kind": i.kind,
+                        "occurred_at": _iso(i.occurred_at),
+                        "channel": i.channel,
+                        "how": i.how,
+                        "topics": i.topics,
+                        "progress": i.progress,
+                        "note": i.note,
+                    }
+                    for i in interactions
+                ],
+                "outcomes": [
+                    {
+                        "kind": o.kind,
+                        "contract": o.contract,
+                        "at_diploma_level": o.at_diploma_level,
+                        "occurred_on": o.occurred_on.isoformat(),
+                        "reported_at": _iso(o.reported_at),
+                    }
+                    for o in outcomes
+                ],
+            }
+        )
+    return found
 
 
 async def erase_person(

@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import Services
 from bot.cli.common import console, fail, run_with_services, safe
-from conversations.pairs import lifecycle as pairing
+from conversations.staff import pairing
 from handlers.slack import build_client
 
 

@@ -10,7 +10,7 @@ from bot.app import Services
 from bot.cli.common import console, fail, run_with_services
 from bot.cli.sending import send_now
 from conversations.mentor import checkin
-from conversations.pairs import lifecycle as pairing
+from conversations.staff import pairing
 
 
 def register(app: typer.Typer) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.core.actor import Actor, NoStaff, StaffDirectory
 from conversations.core.clock import Clock
-from conversations.core.messages import Channel, Incoming, Kind, Reply
+from conversations.core.messages import Channel, Incoming, Kind, Labels, Reply
 from conversations.core.programme import ProgrammeConfig
 from conversations.core.response import NotAllowed, Response
 from conversations.core.turn import Turn, pick_locale
@@ -68,6 +68,7 @@ class Engine:
         config: ProgrammeConfig,
         routers: Mapping[Channel, Sequence[Router]],
         staff: StaffDirectory | None = None,
+        labels: Labels | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock = clock
@@ -81,6 +82,7 @@ class Engine:
         self._config = config
         self._routers = routers
         self._staff = staff or NoStaff()
+        self._labels = labels
 
     @property
     def rules(self) -> EligibilityRules:
@@ -114,7 +116,10 @@ class Engine:
             ):
                 logger.info("duplicate %s event %s ignored", incoming.channel, incoming.event_id)
                 return Response()
-            person = await people.find_by_identity(session, incoming.channel, incoming.external_id)
+            # who is talking, their accounts and where they are in a flow: one SELECT
+            person, state = await people.find_with_state(
+                session, incoming.channel, incoming.external_id
+            )
             if person is None and incoming.channel in SELF_REGISTERING:
                 if incoming.kind in (Kind.BLOCKED, Kind.UNBLOCKED):
                     return Response()
@@ -127,7 +132,6 @@ class Engine:
                     locale=pick_locale(incoming.language_code, self._config.default_locale),
                     now=now,
                 )
-            state = await people.get_state(session, person.id) if person is not None else None
             turn = Turn(
                 session=session,
                 incoming=incoming,
@@ -136,6 +140,7 @@ class Engine:
                 now=now,
                 rules=self._rules,
                 config=self._config,
+                labels=self._labels,
             )
             await self._route(turn)
             turn.response.locale = turn.locale

@@ -134,6 +134,15 @@ class Renderer(Protocol):
     def render(self, reply: Reply, channel: Channel) -> Rendered: ...
 
 
+class Labels(Protocol):
+    """Readable words for codes (a template key's plain text), for places that show data
+    rather than say something (the `/mydata` export); implemented in `bot`."""
+
+    def label_of(self, key: str, locale: str) -> str | None:
+        """The plain text of template `key`, or None when there is no such template."""
+        ...
+
+
 class FieldKind(StrEnum):
     """What sort of answer a form field takes."""
 

@@ -9,7 +9,7 @@ from babel import Locale, negotiate_locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.actor import Actor
-from conversations.core.messages import Attachment, Choice, Incoming, Kind, Reply
+from conversations.core.messages import Attachment, Choice, Incoming, Kind, Labels, Reply
 from conversations.core.programme import ProgrammeConfig
 from conversations.core.response import Response
 from conversations.rules.eligibility import EligibilityRules
@@ -44,6 +44,7 @@ class Turn:
     rules: EligibilityRules
     config: ProgrammeConfig
     response: Response = field(default_factory=Response)
+    labels: Labels | None = None
 
     @property
     def person(self) -> Person:
@@ -77,6 +78,10 @@ class Turn:
         self.response.say(
             key, self.locale, choices, columns=columns, attachment=attachment, **context
         )
+
+    def label(self, key: str) -> str | None:
+        """The readable words of a template key in the person's language (None if unknown)."""
+        return self.labels.label_of(key, self.locale) if self.labels is not None else None
 
     def typed_answer(self) -> str | None:
         """The text the person typed, trimmed; None (after saying why, kindly) for a sticker,

@@ -2,41 +2,62 @@
 
 The questions are data (`contact_form`), answered at once in a form (a Slack modal), then
 validated by the pure `parse_contact` and stored by `record_contact` as one interaction.
-The same form answers a monthly check-in's "yes". Asking for staff help alerts staff.
+The same form answers a monthly check-in's "yes". Asking for staff help alerts staff. The
+first meeting is logged with one tap (`first_meeting`).
+
+A concern has its own form (`concern`); its names, and what the mentor's forms share
+(`interactions`), are importable from here too, where the mentor router finds them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core.codec import parse_id
 from conversations.core.messages import Choice, FieldKind, Form, FormField
 from conversations.core.programme import ProgrammeConfig
 from conversations.core.response import NotAllowed, PairSummary, Result
-from conversations.pairs import access as mentoring
+from conversations.mentor.concern import CONCERN_FORM, concern_form, parse_concern, report_concern
+from conversations.mentor.interactions import (
+    MAX_NOTE,
+    MODAL_NOTE,
+    Answers,
+    How,
+    Kind,
+    alert_key,
+    chosen_pair,
+    local_noon,
+    options,
+    pair_field,
+)
+from conversations.pairs import access
 from conversations.pairs.agreement import check_disagreement
+from conversations.pairs.alerts import alert_staff
 from storage import audit
-from storage.models import Checkin, CheckinAnswer, Interaction, Pairing, Person
+from storage.models import Checkin, CheckinAnswer, Interaction, Person
+
+__all__ = [
+    "CONCERN_FORM",
+    "FORM",
+    "ContactReport",
+    "How",
+    "Progress",
+    "Topic",
+    "concern_form",
+    "contact_form",
+    "first_meeting",
+    "parse_concern",
+    "parse_contact",
+    "record_contact",
+    "report_concern",
+]
 
 FORM = "contact"
-CONCERN_FORM = "concern"
 E = TypeVar("E", bound=StrEnum)
-# longest note we store; a modal input allows 3,000 characters, the rest is a safety margin
-MAX_NOTE = 5000
-MODAL_NOTE = 3000
-
-
-class How(StrEnum):
-    MEETING = "meeting"
-    VIDEO = "video"
-    CALL = "call"
-    MESSAGES = "messages"
 
 
 class Topic(StrEnum):
@@ -54,43 +75,6 @@ class Progress(StrEnum):
     HARD = "hard"
 
 
-class Kind(StrEnum):
-    """Kinds of interaction in the log."""
-
-    CONTACT = "contact"
-    FIRST_MEETING = "first_meeting"
-    NO_CONTACT_YET = "no_contact_yet"
-    UNREACHABLE = "unreachable"
-    CONCERN = "concern"
-    OUTCOME = "outcome"
-
-
-def _options(name: str, values: type[StrEnum]) -> tuple[Choice, ...]:
-    return tuple(Choice(f"choice.{name}.{v.value}", v.value) for v in values)
-
-
-def pair_field(pairs: Sequence[PairSummary], label_key: str) -> FormField:
-    """The question "which mentee?" for a mentor with several pairs."""
-    return FormField(
-        "pairing",
-        FieldKind.SINGLE,
-        label_key,
-        tuple(
-            Choice("choice.raw", str(p.pairing_id), {"label": p.mentee or f"#{p.pairing_id}"})
-            for p in pairs
-        ),
-    )
-
-
-def chosen_pair(values: Answers, errors: dict[str, str]) -> int | None:
-    """The pairing picked in a form's "which mentee?" question (an error when missing)."""
-    raw = values.get("pairing")
-    pairing_id = parse_id(raw) if isinstance(raw, str) else None
-    if pairing_id is None:
-        errors["pairing"] = "form.required"
-    return pairing_id
-
-
 def contact_form(
     locale: str,
     *,
@@ -106,12 +90,10 @@ def contact_form(
     if checkin_id is None:
         fields.append(FormField("occurred_on", FieldKind.DATE, "form.contact_date", initial=today))
     fields += [
-        FormField("how", FieldKind.SINGLE, "form.contact_how", _options("how", How)),
+        FormField("how", FieldKind.SINGLE, "form.contact_how", options("how", How)),
+        FormField("topics", FieldKind.MULTI, "form.contact_topics", options("topic", Topic), False),
         FormField(
-            "topics", FieldKind.MULTI, "form.contact_topics", _options("topic", Topic), False
-        ),
-        FormField(
-            "progress", FieldKind.SINGLE, "form.contact_progress", _options("progress", Progress)
+            "progress", FieldKind.SINGLE, "form.contact_progress", options("progress", Progress)
         ),
         FormField(
             "note", FieldKind.TEXT, "form.contact_note", required=False, max_length=MODAL_NOTE
@@ -150,9 +132,6 @@ class ContactReport:
     needs_staff: bool
     occurred_on: date | None = None
     pairing_id: int | None = None
-
-
-Answers = Mapping[str, object]
 
 
 def parse_contact(
@@ -215,11 +194,6 @@ def _one(value: object, enum: type[E], name: str, errors: dict[str, str]) -> E |
         return None
 
 
-def local_noon(day: date, config: ProgrammeConfig) -> datetime:
-    """A logged day as a moment: noon in the programme's time zone, in UTC."""
-    return datetime.combine(day, time(12), tzinfo=config.zone).astimezone(UTC)
-
-
 async def record_contact(
     session: AsyncSession,
     *,
@@ -234,10 +208,10 @@ async def record_contact(
 ) -> Result:
     """Store a contact (once per source event), answer the check-in, alert staff if asked."""
     result = Result()
-    if await mentoring.interaction_by_source(session, source_event_id) is not None:
+    if await access.interaction_by_source(session, source_event_id) is not None:
         result.say("mentor.already_recorded", mentor.locale)
         return result
-    pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
+    pairing = await access.own_open_pairing(session, mentor, pairing_id, now=now)
     checkin: Checkin | None = None
     if checkin_id is not None:
         checkin = await session.get(Checkin, checkin_id)
@@ -286,20 +260,26 @@ async def record_contact(
         checkin.needs_staff = report.needs_staff
         # the mentor's "yes" may be the answer that completes a disagreement with the youth
         await check_disagreement(
-            session, pairing=pairing, period=checkin.period, now=now, config=config
-        )
-    mentee = await mentoring.mentee_name(session, pairing)
-    result.say("mentor.contact_logged", mentor.locale, mentee=mentee)
-    if report.needs_staff:
-        await mentoring.alert_staff(
             session,
             pairing=pairing,
-            mentor=mentor,
-            interaction=interaction,
-            kind="help",
-            note=report.note,
+            period=checkin.period,
             now=now,
             config=config,
+            actor=f"mentor:{mentor.id}",
+        )
+    mentee = await access.mentee_name(session, pairing)
+    result.say("mentor.contact_logged", mentor.locale, mentee=mentee)
+    if report.needs_staff:
+        await alert_staff(
+            session,
+            pairing=pairing,
+            kind="help",
+            key=alert_key(interaction),
+            actor=f"mentor:{mentor.id}",
+            now=now,
+            config=config,
+            note=report.note,
+            audit_detail={"interaction": interaction.id},
         )
         result.say("mentor.staff_will_answer", mentor.locale, days=config.review_delay_days)
     result.refresh_home = True
@@ -318,11 +298,11 @@ async def first_meeting(
 ) -> Result:
     """One tap: the first meeting was held today."""
     result = Result()
-    pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
+    pairing = await access.own_open_pairing(session, mentor, pairing_id, now=now)
     if pairing.first_meeting_at is not None:
         result.say("mentor.first_meeting_already", mentor.locale, when=pairing.first_meeting_at)
         return result
-    if await mentoring.interaction_by_source(session, source_event_id) is not None:
+    if await access.interaction_by_source(session, source_event_id) is not None:
         return result
     session.add(
         Interaction(
@@ -343,74 +323,8 @@ async def first_meeting(
     result.say(
         "mentor.first_meeting_logged",
         mentor.locale,
-        mentee=await mentoring.mentee_name(session, pairing),
+        mentee=await access.mentee_name(session, pairing),
         when=now,
     )
-    result.refresh_home = True
-    return result
-
-
-def concern_form(locale: str, pairing_id: int) -> Form:
-    return Form(
-        name=CONCERN_FORM,
-        title_key="form.concern_title",
-        submit_key="form.submit",
-        fields=(FormField("note", FieldKind.TEXT, "form.concern_note", max_length=MODAL_NOTE),),
-        locale=locale,
-        metadata={"pairing": pairing_id},
-    )
-
-
-def parse_concern(values: Answers) -> str | dict[str, str]:
-    note = values.get("note")
-    if not isinstance(note, str) or not note.strip():
-        return {"note": "form.required"}
-    if len(note.strip()) > MAX_NOTE:
-        return {"note": "form.note_too_long"}
-    return note.strip()
-
-
-async def report_concern(
-    session: AsyncSession,
-    *,
-    mentor: Person,
-    pairing_id: int,
-    note: str,
-    source_event_id: str,
-    channel: str,
-    now: datetime,
-    config: ProgrammeConfig,
-) -> Result:
-    """A concern about a pair: logged, and staff alerted."""
-    result = Result()
-    if await mentoring.interaction_by_source(session, source_event_id) is not None:
-        result.say("mentor.already_recorded", mentor.locale)
-        return result
-    pairing: Pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
-    interaction = Interaction(
-        pairing_id=pairing.id,
-        kind=Kind.CONCERN,
-        occurred_at=now,
-        logged_at=now,
-        logged_by=mentor.id,
-        channel=channel,
-        source_event_id=source_event_id,
-        topics=[],
-        note=note,
-        needs_staff=True,
-    )
-    session.add(interaction)
-    await session.flush()
-    await mentoring.alert_staff(
-        session,
-        pairing=pairing,
-        mentor=mentor,
-        interaction=interaction,
-        kind="concern",
-        note=note,
-        now=now,
-        config=config,
-    )
-    result.say("mentor.staff_will_answer", mentor.locale, days=config.review_delay_days)
     result.refresh_home = True
     return result

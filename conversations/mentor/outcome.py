@@ -17,8 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.core.messages import Choice, FieldKind, Form, FormField
 from conversations.core.programme import ProgrammeConfig
 from conversations.core.response import PairSummary, Result
-from conversations.mentor.contact_log import Answers, Kind, chosen_pair, local_noon, pair_field
-from conversations.pairs import access as mentoring
+from conversations.mentor.interactions import (
+    Answers,
+    Kind,
+    alert_key,
+    chosen_pair,
+    local_noon,
+    pair_field,
+)
+from conversations.pairs import access
+from conversations.pairs.alerts import alert_staff
 from conversations.pairs.outcomes import Contract, OutcomeKind
 from storage.models import Interaction, Outcome, Person
 
@@ -127,7 +135,7 @@ async def report_outcome(
 ) -> Result:
     """Store the outcome of a pairing (once) and tell staff."""
     result = Result()
-    pairing = await mentoring.own_open_pairing(session, mentor, pairing_id, now=now)
+    pairing = await access.own_open_pairing(session, mentor, pairing_id, now=now)
     existing = await session.scalar(select(Outcome).where(Outcome.pairing_id == pairing.id))
     if existing is not None:
         result.say("mentor.outcome_already", mentor.locale, when=existing.occurred_on)
@@ -156,20 +164,20 @@ async def report_outcome(
     )
     session.add(interaction)
     await session.flush()
-    await mentoring.alert_staff(
+    await alert_staff(
         session,
         pairing=pairing,
-        mentor=mentor,
-        interaction=interaction,
         kind=f"outcome_{report.kind.value}",
-        note=None,
+        key=alert_key(interaction),
+        actor=f"mentor:{mentor.id}",
         now=now,
         config=config,
+        audit_detail={"interaction": interaction.id},
     )
     result.say(
         "mentor.outcome_logged",
         mentor.locale,
-        mentee=await mentoring.mentee_name(session, pairing),
+        mentee=await access.mentee_name(session, pairing),
         kind=report.kind.value,
     )
     result.refresh_home = True

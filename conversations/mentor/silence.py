@@ -1,6 +1,6 @@
 """A silent mentor's answer to "continue, pause or stop the mentoring?".
 
-After a few monthly rounds without an answer, `checkin.monthly_round` asks this question
+After a few monthly rounds without an answer, `rounds.monthly_round` asks this question
 instead of another check-in. The mentor's one tap:
 
     continue --> silent rounds back to 0, thanks, this month's check-in asked at once
@@ -23,10 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.core.messages import Channel, Choice
 from conversations.core.programme import ProgrammeConfig
 from conversations.core.response import NotAllowed, Result
-from conversations.mentor import checkin
-from conversations.mentor.checkin import ContinueChoice
-from conversations.pairs import access as mentoring
+from conversations.mentor import rounds
+from conversations.mentor.rounds import ContinueChoice
+from conversations.pairs import access
+from conversations.pairs.alerts import alert_staff
 from conversations.pairs.lifecycle import change_status
+from conversations.pairs.periods import period_of
 from storage import audit, outbox
 from storage.models import (
     CloseReason,
@@ -56,8 +58,8 @@ async def answer_continue(
 ) -> Result:
     """The mentor tapped continue, pause or stop under the silence question."""
     decision = _parse(choice)
-    pairing = await mentoring.own_pairing(session, mentor, pairing_id, now=now)
-    mentee = await mentoring.mentee_name(session, pairing)
+    pairing = await access.own_pairing(session, mentor, pairing_id, now=now)
+    mentee = await access.mentee_name(session, pairing)
     if pairing.status == PairingStatus.CLOSED:
         raise NotAllowed("checkin.pair_closed", mentee=mentee)
     result = Result()
@@ -92,14 +94,12 @@ async def _carry_on(
 ) -> None:
     pairing.mentor_silent_rounds = 0
     # the mentor is here now: ask this month's check-in in the answer, not through the outbox
-    made = await checkin.open_checkin(
-        session, pairing=pairing, now=now, config=config, notify=False
-    )
+    made = await rounds.open_checkin(session, pairing=pairing, now=now, config=config, notify=False)
     result.say("silence.thanks", mentor.locale, mentee=mentee)
     result.say(
         "checkin.ask",
         mentor.locale,
-        choices=tuple(Choice(label, value) for label, value in checkin.choices(made.id)),
+        choices=tuple(Choice(label, value) for label, value in rounds.choices(made.id)),
         mentee=mentee,
         period=made.period,
     )
@@ -125,11 +125,11 @@ async def _pause(
         subject_person_id=pairing.youth_id,
         detail={"pairing": pairing.id, "reason": "silence_question"},
     )
-    await mentoring.alert_staff_about(
+    await alert_staff(
         session,
         pairing=pairing,
         kind="mentor_paused",
-        key=f"alert:pairing:{pairing.id}:mentor_paused:{checkin.period_of(now, config.zone)}",
+        key=f"alert:pairing:{pairing.id}:mentor_paused:{period_of(now, config.zone)}",
         actor=f"mentor:{mentor.id}",
         now=now,
         config=config,
@@ -161,7 +161,7 @@ async def _stop(
         subject_person_id=pairing.youth_id,
         detail={"pairing": pairing.id, "reason": CloseReason.MENTOR_UNAVAILABLE.value},
     )
-    await mentoring.alert_staff_about(
+    await alert_staff(
         session,
         pairing=pairing,
         kind="mentor_stopped",

@@ -1,9 +1,9 @@
 """What every mentor action shares: who the mentor is, which pairs are theirs, the result
-of an action, and alerts to staff.
+of an action, and where staff alerts go.
 
 A mentor sees and logs only their own pairs: `own_pairing` is the one gate, and a refusal is
-audit-logged. Staff alerts go through the outbox to the destination "staff", which the Slack
-adapter maps to the staff channel.
+audit-logged. Staff alerts are queued by `conversations.pairs.alerts` only, to the outbox
+destination `STAFF_DESTINATION`, which the Slack adapter maps to the staff channel.
 """
 
 from __future__ import annotations
@@ -13,31 +13,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core import codec
-from conversations.core.messages import Channel
-from conversations.core.programme import ProgrammeConfig
 from conversations.core.response import NotAllowed, PairSummary
-from storage import applications, audit, mentoring
-from storage.models import (
-    Identity,
-    Interaction,
-    Pairing,
-    PairingStatus,
-    Person,
-    Role,
-)
+from storage import applications, audit
+from storage.models import Interaction, Pairing, PairingStatus, Person, Role
 
-# where staff alerts go; the Slack sender maps it to SLACK_STAFF_CHANNEL
+# where staff alerts go (queued by `conversations.pairs.alerts` only); the Slack sender maps
+# it to SLACK_STAFF_CHANNEL
 STAFF_DESTINATION = "staff"
-# how much of a note a staff alert or the App Home shows (the whole note is stored)
-NOTE_PREVIEW = 500
-
-
-def preview(note: str | None) -> str:
-    """The start of a note, for places with little room."""
-    if not note:
-        return ""
-    return note if len(note) <= NOTE_PREVIEW else note[:NOTE_PREVIEW].rstrip() + "…"
 
 
 def is_mentor(person: Person | None) -> bool:
@@ -107,49 +89,6 @@ async def mentee_name(session: AsyncSession, pairing: Pairing) -> str:
     return (youth.display_name if youth else None) or ""
 
 
-async def alert_staff(
-    session: AsyncSession,
-    *,
-    pairing: Pairing,
-    mentor: Person,
-    interaction: Interaction,
-    kind: str,
-    note: str | None,
-    now: datetime,
-    config: ProgrammeConfig,
-) -> None:
-    """Queue an alert for the staff channel about a pair (a concern, a call for help)."""
-    mentor_slack = next(
-        (i.external_id for i in mentor.identities if i.channel == Channel.SLACK), None
-    )
-    await mentoring.enqueue_to(
-        session,
-        key=f"alert:interaction:{interaction.id}",
-        destination=STAFF_DESTINATION,
-        channel=Channel.SLACK,
-        template="staff.alert",
-        locale=config.default_locale,
-        context={
-            "kind": kind,
-            "pairing": pairing.id,
-            "mentor": mentor.display_name or "",
-            "mentor_slack": mentor_slack,
-            "mentee": await mentee_name(session, pairing),
-            "note": preview(note),
-            "choices": [["choice.staff.view_pair", codec.encode("sp", pairing.id)]],
-        },
-        now=now,
-    )
-    await audit.record(
-        session,
-        actor=f"mentor:{mentor.id}",
-        action="staff_alerted",
-        now=now,
-        subject_person_id=pairing.youth_id,
-        detail={"pairing": pairing.id, "kind": kind, "interaction": interaction.id},
-    )
-
-
 async def interaction_by_source(session: AsyncSession, source_event_id: str) -> Interaction | None:
     return await session.scalar(
         select(Interaction).where(Interaction.source_event_id == source_event_id)
@@ -163,53 +102,3 @@ async def count_interactions(session: AsyncSession, pairing_id: int) -> int:
         )
         or 0
     )
-
-
-async def alert_staff_about(
-    session: AsyncSession,
-    *,
-    pairing: Pairing,
-    kind: str,
-    key: str,
-    actor: str,
-    now: datetime,
-    config: ProgrammeConfig,
-    note: str | None = None,
-) -> bool:
-    """Queue a staff alert about a pair that no logged interaction caused (a check-in left
-    unanswered, a mentor pausing or stopping), once per `key`; audit-logged when queued."""
-    mentor = await session.get(Person, pairing.mentor_id)
-    mentor_slack = await session.scalar(
-        select(Identity.external_id).where(
-            Identity.person_id == pairing.mentor_id, Identity.channel == Channel.SLACK
-        )
-    )
-    queued = await mentoring.enqueue_to(
-        session,
-        key=key,
-        destination=STAFF_DESTINATION,
-        channel=Channel.SLACK,
-        template="staff.alert",
-        locale=config.default_locale,
-        context={
-            "kind": kind,
-            "pairing": pairing.id,
-            "mentor": (mentor.display_name if mentor else None) or "",
-            "mentor_slack": mentor_slack,
-            "mentee": await mentee_name(session, pairing),
-            "note": preview(note),
-            "choices": [["choice.staff.view_pair", codec.encode("sp", pairing.id)]],
-        },
-        now=now,
-    )
-    if queued is None:
-        return False
-    await audit.record(
-        session,
-        actor=actor,
-        action="staff_alerted",
-        now=now,
-        subject_person_id=pairing.youth_id,
-        detail={"pairing": pairing.id, "kind": kind},
-    )
-    return True

@@ -9,12 +9,9 @@ from enum import StrEnum
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core import codec
-from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
-from conversations.pairs.access import STAFF_DESTINATION
+from conversations.pairs.alerts import alert_staff
 from conversations.pairs.periods import previous_period
-from storage import mentoring
 from storage.models import Checkin, CheckinAnswer, Pairing, Role
 
 __all__ = ["PulseAnswer", "check_disagreement"]
@@ -28,13 +25,19 @@ class PulseAnswer(StrEnum):
 
 
 async def check_disagreement(
-    session: AsyncSession, *, pairing: Pairing, period: str, now: datetime, config: ProgrammeConfig
+    session: AsyncSession,
+    *,
+    pairing: Pairing,
+    period: str,
+    now: datetime,
+    config: ProgrammeConfig,
+    actor: str = "system",
 ) -> bool:
     """Flag to staff (once) a youth saying "no contact" in `period` and the month before
     while the mentor said "yes" both months; returns whether an alert was queued.
 
-    Called when the youth answers; callable when the mentor answers too (the later answer
-    of the two completes the picture).
+    Called when the youth answers and when the mentor answers (the later answer of the two
+    completes the picture); `actor`, the one who answered, is named in the audit log.
     """
     periods = (previous_period(period), period)
     rows = (
@@ -49,18 +52,14 @@ async def check_disagreement(
         for p in periods
     ):
         return False
-    queued = await mentoring.enqueue_to(
+    return await alert_staff(
         session,
+        pairing=pairing,
+        kind="disagreement",
         key=f"disagree:{pairing.id}:{period}",
-        destination=STAFF_DESTINATION,
-        channel=Channel.SLACK,
         template="staff.disagreement",
-        locale=config.default_locale,
-        context={
-            "pairing": pairing.id,
-            "periods": list(periods),
-            "choices": [["choice.staff.view_pair", codec.encode("sp", pairing.id)]],
-        },
+        actor=actor,
         now=now,
+        config=config,
+        extra={"periods": list(periods)},
     )
-    return queued is not None

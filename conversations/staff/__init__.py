@@ -1,0 +1,4 @@
+"""What staff do: review applications, pair youths with mentors, and the staff-only
+commands of Slack (`router`)."""
+
+__all__ = ["pairing", "review", "router"]

@@ -7,13 +7,15 @@ one transaction: if anything fails, nothing is half done.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
+from conversations.rules.eligibility import age_on
 from storage import audit, outbox
 from storage.models import (
     Application,
@@ -130,12 +132,26 @@ async def decide(
             person_id=application.person_id,
             channel=identity.channel,
             template=f"review.decided_{verdict.value}",
-            context={"note": cleaned_note, "pairing_delay_weeks": config.pairing_delay_weeks},
+            context={
+                "note": cleaned_note,
+                "pairing_delay_weeks": config.pairing_delay_weeks,
+                "age": _age(application.answers, now, config),
+            },
             now=now,
             # the answer to the youth's own application: not held back by the daily budget
             priority=Priority.URGENT,
         )
     return application
+
+
+def _age(answers: dict[str, Any], now: datetime, config: ProgrammeConfig) -> int | None:
+    """The youth's age today (which other help fits a refusal depends on it)."""
+    raw = answers.get("birth_date")
+    try:
+        born = date.fromisoformat(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return age_on(born, now.astimezone(config.zone).date()) if born is not None else None
 
 
 async def resolve_request(

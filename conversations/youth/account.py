@@ -6,17 +6,16 @@ asked again so nothing already answered is lost and the youth knows where they a
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 
 from conversations import parsing
 from conversations.core import codec
-from conversations.core.messages import Attachment, Choice, Kind
+from conversations.core.messages import Choice, Kind
 from conversations.core.turn import LOCALES, Turn
 from conversations.pairs import lifecycle as pairing
 from conversations.rules.eligibility import Tristate
-from conversations.youth import eligibility_flow, job_outcome, pulse
-from storage import applications, audit, people, privacy
+from conversations.youth import eligibility_flow, job_outcome, mydata, pulse
+from storage import applications, mentoring, people, privacy
 from storage.models import ApplicationStatus, SupportRequest
 
 ACCOUNT_FLOW = "account"
@@ -156,7 +155,22 @@ async def _status(turn: Turn, *, idle: bool = False) -> None:
         return
     if idle:
         turn.say("common.idle")
-    if application.reviewed_by is not None:
+    paired = await mentoring.youth_pairing(turn.session, person.id)
+    if paired is not None:
+        # where the youth stands now, not where the application stood
+        pairing, outcome = paired.pairing, paired.outcome
+        turn.say(
+            "status.paired",
+            mentor=paired.mentor_name,
+            status=pairing.status,
+            since=pairing.started_at or pairing.proposed_at,
+            first_meeting_at=pairing.first_meeting_at,
+            last_contact_at=pairing.last_contact_at,
+            closed_at=pairing.closed_at,
+            outcome=outcome.kind if outcome is not None else None,
+            outcome_on=outcome.occurred_on if outcome is not None else None,
+        )
+    elif application.reviewed_by is not None:
         turn.say(
             "status.reviewed",
             decision=application.decision,
@@ -201,19 +215,7 @@ async def _privacy(turn: Turn) -> None:
 
 
 async def _mydata(turn: Turn) -> None:
-    export = await privacy.export_person(turn.session, turn.person, turn.now)
-    await audit.record(
-        turn.session,
-        actor=f"person:{turn.person.id}",
-        action="data_export",
-        now=turn.now,
-        subject_person_id=turn.person.id,
-    )
-    content = json.dumps(export, ensure_ascii=False, indent=2, default=str).encode()
-    turn.say(
-        "privacy.mydata",
-        attachment=Attachment(filename="mentorbot-my-data.json", content=content),
-    )
+    turn.say("privacy.mydata", attachment=await mydata.export(turn))
     await resume_flow(turn)
 
 

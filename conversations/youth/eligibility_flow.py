@@ -17,11 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from conversations import parsing
 from conversations.core import codec
+from conversations.core.flow import Parsed, read_answer
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import MAX_TEXT, Turn
 from conversations.rules.eligibility import (
@@ -37,7 +39,7 @@ from conversations.rules.eligibility import (
     decide,
     needs_social_question,
 )
-from conversations.rules.regions import REGION_ALIASES, REGION_NAMES, REGIONS
+from conversations.youth import eligibility_answers as answers
 from storage import applications, people
 from storage.models import Application, ApplicationStatus, SupportRequest
 
@@ -60,22 +62,6 @@ class Step(StrEnum):
 
 
 @dataclass(frozen=True)
-class Accepted:
-    value: str
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """The answer could not be used; `key` is the template explaining why."""
-
-    key: str
-    context: dict[str, Any]
-
-
-Parsed = Accepted | Rejected
-
-
-@dataclass(frozen=True)
 class Question:
     step: Step
     choices: Callable[[EligibilityRules, str], tuple[Choice, ...]]
@@ -88,145 +74,31 @@ class Question:
         return f"eligibility.ask_{self.step}"
 
 
-def _buttons(
-    step: Step, values: tuple[str, ...]
-) -> Callable[[EligibilityRules, str], tuple[Choice, ...]]:
-    def choices(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
-        return tuple(
-            Choice(f"choice.{step}.{value}", codec.encode(step, value=value)) for value in values
-        )
-
-    return choices
-
-
-def _no_buttons(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
-    return ()
-
-
-def _social_choices(rules: EligibilityRules, locale: str) -> tuple[Choice, ...]:
-    criteria = tuple(
-        Choice("choice.raw", codec.encode("social", value=c.code), {"label": c.label(locale)})
-        for c in rules.social_criteria
-    )
-    return (
-        *criteria,
-        Choice("choice.social.none", codec.encode("social", value="none")),
-        Choice("choice.social.unknown", codec.encode("social", value="unknown")),
-    )
-
-
-def _region_choices(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
-    return tuple(
-        Choice("choice.raw", codec.encode("region", value=code), {"label": REGION_NAMES[code]})
-        for code in REGIONS
-    )
-
-
-def _by_number(text: str, choices: tuple[Choice, ...], step: Step) -> str | None:
-    """A typed "2" picks the second button (the console shows numbered options)."""
-    index = codec.button_number(text, len(choices))
-    if index is None:
-        return None
-    button = codec.decode(choices[index].value)
-    return button.value if button is not None and button.action == step else None
-
-
-def _not_understood() -> Rejected:
-    return Rejected("eligibility.not_understood", {})
-
-
-def _parse_diploma(text: str, _turn: Turn) -> Parsed:
-    diploma = parsing.parse_diploma(text)
-    return Accepted(diploma.value) if diploma is not None else _not_understood()
-
-
-def _parse_birth_date(text: str, turn: Turn) -> Parsed:
-    parsed = parsing.parse_birth_date(text, turn.today)
-    if isinstance(parsed, parsing.DateError):
-        return Rejected(f"eligibility.date_{parsed.value}", {})
-    if age_on(parsed, turn.today) > turn.rules.maximum_age:
-        return Rejected("eligibility.date_implausible", {"year": parsed.year})
-    return Accepted(parsed.isoformat())
-
-
-def _parse_tristate(text: str, _turn: Turn) -> Parsed:
-    answer = parsing.parse_tristate(text)
-    return Accepted(answer.value) if answer is not None else _not_understood()
-
-
-def _parse_social(text: str, turn: Turn) -> Parsed:
-    number = _by_number(text, _social_choices(turn.rules, turn.locale), Step.SOCIAL)
-    if number is not None:
-        return Accepted(number)
-    wanted = parsing.normalise(text)
-    for criterion in turn.rules.social_criteria:
-        labels = {parsing.normalise(label) for label in criterion.labels.values()}
-        if wanted in labels or wanted == criterion.code:
-            return Accepted(criterion.code)
-    answer = parsing.parse_tristate(text)
-    if answer is Tristate.NO:
-        return Accepted("none")
-    if answer is Tristate.UNKNOWN:
-        return Accepted("unknown")
-    if wanted in ("aucun", "aucune", "none", "rien", "nothing"):
-        return Accepted("none")
-    return Rejected("eligibility.not_understood_buttons", {})
-
-
-def _parse_situation(text: str, _turn: Turn) -> Parsed:
-    situation = parsing.parse_situation(text)
-    return Accepted(situation.value) if situation is not None else _not_understood()
-
-
-def _parse_region(text: str, _turn: Turn) -> Parsed:
-    number = _by_number(text, _region_choices(_turn.rules, _turn.locale), Step.REGION)
-    if number is not None:
-        return Accepted(number)
-    wanted = parsing.normalise(text).replace("-", " ")
-    for code, name in REGION_NAMES.items():
-        if wanted in (code, parsing.normalise(name).replace("-", " ")):
-            return Accepted(code)
-    if wanted in REGION_ALIASES:
-        return Accepted(REGION_ALIASES[wanted])
-    return Rejected("eligibility.not_understood_buttons", {})
-
-
-def _parse_field(text: str, _turn: Turn) -> Parsed:
-    cleaned = " ".join(text.split())
-    if len(cleaned) < 2:
-        return Rejected("eligibility.field_too_short", {})
-    if len(cleaned) > MAX_FIELD:
-        return Rejected("eligibility.field_too_long", {"limit": MAX_FIELD})
-    return Accepted(cleaned)
-
-
-def _parse_email(text: str, _turn: Turn) -> Parsed:
-    if parsing.normalise(text) in ("skip", "passer", "non", "no", "aucun", "aucune", "none"):
-        return Accepted("skip")
-    email = parsing.parse_email(text)
-    return Accepted(email) if email is not None else Rejected("eligibility.email_invalid", {})
-
-
 QUESTIONS: tuple[Question, ...] = (
     Question(
         Step.DIPLOMA,
-        _buttons(Step.DIPLOMA, tuple(d.value for d in Diploma)),
-        _parse_diploma,
+        answers.buttons(Step.DIPLOMA, tuple(d.value for d in Diploma)),
+        answers.parse_diploma,
         columns=2,
     ),
-    Question(Step.BIRTH_DATE, _no_buttons, _parse_birth_date),
+    Question(Step.BIRTH_DATE, answers.no_buttons, answers.parse_birth_date),
     Question(
-        Step.QPV, _buttons(Step.QPV, tuple(t.value for t in Tristate)), _parse_tristate, columns=3
+        Step.QPV,
+        answers.buttons(Step.QPV, tuple(t.value for t in Tristate)),
+        answers.parse_tristate,
+        columns=3,
     ),
-    Question(Step.SOCIAL, _social_choices, _parse_social, needed=needs_social_question),
+    Question(
+        Step.SOCIAL, answers.social_choices, answers.parse_social, needed=needs_social_question
+    ),
     Question(
         Step.SITUATION,
-        _buttons(Step.SITUATION, tuple(s.value for s in Situation)),
-        _parse_situation,
+        answers.buttons(Step.SITUATION, tuple(s.value for s in Situation)),
+        answers.parse_situation,
     ),
-    Question(Step.REGION, _region_choices, _parse_region, columns=2),
-    Question(Step.FIELD, _no_buttons, _parse_field),
-    Question(Step.EMAIL, _buttons(Step.EMAIL, ("skip",)), _parse_email),
+    Question(Step.REGION, answers.region_choices, answers.parse_region, columns=2),
+    Question(Step.FIELD, answers.no_buttons, answers.parse_field),
+    Question(Step.EMAIL, answers.buttons(Step.EMAIL, ("skip",)), answers.parse_email),
 )
 BY_STEP: dict[str, Question] = {q.step: q for q in QUESTIONS}
 # Typed answers that can be given as a button press too: the typed text is matched first by
@@ -267,7 +139,6 @@ async def on_input(turn: Turn) -> None:
     """Handle a typed answer, a button or anything else while in the flow."""
     state = turn.state
     assert state is not None  # noqa: S101 - the engine routes here only with a state
-    incoming = turn.incoming
     if state.step == Step.PRIVACY:
         await _on_privacy(turn)
         return
@@ -275,29 +146,17 @@ async def on_input(turn: Turn) -> None:
     if question is None:
         await ask_current(turn)
         return
-    if incoming.kind is Kind.CHOICE:
-        button = codec.decode(incoming.choice)
-        allowed = {c.value for c in question.choices(turn.rules, turn.locale)}
-        if button is None or button.action != question.step or incoming.choice not in allowed:
-            turn.say("common.stale_button")
-            _ask(turn, question, again=True)
-            return
-        await _accept(turn, question, button.value)
-        return
-    text = turn.typed_answer()
-    if text is None:
+    value = read_answer(
+        turn,
+        step=question.step,
+        choices=question.choices(turn.rules, turn.locale),
+        parse=question.parse,
+        numbered=question.step in _NUMBERED,
+    )
+    if value is None:
         _ask(turn, question, again=True)
         return
-    parsed = question.parse(text, turn)
-    if isinstance(parsed, Rejected) and question.step in _NUMBERED:
-        number = _by_number(text, question.choices(turn.rules, turn.locale), question.step)
-        if number is not None:
-            parsed = Accepted(number)
-    if isinstance(parsed, Rejected):
-        turn.say(parsed.key, **parsed.context)
-        _ask(turn, question, again=True)
-        return
-    await _accept(turn, question, parsed.value)
+    await _accept(turn, question, value)
 
 
 # ---------------------------------------------------------------- privacy
@@ -460,11 +319,22 @@ async def _finish(turn: Turn, application: Application, decision: Decision) -> N
         )
 
 
+def age_of(given: dict[str, Any], today: date) -> int | None:
+    """The age on `today` from the answered birth date, if any."""
+    raw = given.get("birth_date")
+    try:
+        return age_on(date.fromisoformat(raw), today) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+
+
 def tell(turn: Turn, application: Application) -> None:
     """Say what the decision on an application is (also used by /status)."""
     reasons = list(application.reasons)
     common: dict[str, Any] = {
         "name": turn.person.display_name,
+        # which other help fits depends on the age (the Mission Locale is for under 26s)
+        "age": age_of(application.answers, turn.today),
         "reasons": reasons,
         "rules": _rules_context(turn.rules),
         "review_delay_days": turn.config.review_delay_days,

@@ -21,13 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import parsing
 from conversations.core import codec
-from conversations.core.messages import Channel, Choice, Kind
+from conversations.core.flow import Accepted, Parsed, Rejected, read_answer
+from conversations.core.messages import Channel, Choice
 from conversations.core.turn import Turn
-from conversations.pairs.access import STAFF_DESTINATION
+from conversations.pairs.alerts import alert_staff
 from conversations.pairs.outcomes import OutcomeKind
-from conversations.youth.eligibility_flow import Accepted, Parsed, Rejected
-from storage import audit, mentoring, people
-from storage.models import Outcome, Pairing
+from storage import audit, outbox, people
+from storage.models import Outcome, Pairing, Priority
 
 OUTCOME_FLOW = "job_outcome"
 # a start date further away than this is a typing mistake (programme: the job must be found)
@@ -53,22 +53,20 @@ class OutcomeStep(StrEnum):
     START_DATE = "start_date"
 
 
-async def alert_staff(turn: Turn, pairing: Pairing, template: str, key: str, **extra: Any) -> None:
-    """Tell the staff channel about a pair: its id and the youth's first name only."""
-    await mentoring.enqueue_to(
+async def tell_staff(
+    turn: Turn, pairing: Pairing, template: str, key: str, *, kind: str, **extra: Any
+) -> None:
+    """Tell the staff channel about the youth's pair (through the one staff alert)."""
+    await alert_staff(
         turn.session,
+        pairing=pairing,
+        kind=kind,
         key=key,
-        destination=STAFF_DESTINATION,
-        channel=Channel.SLACK,
         template=template,
-        locale=turn.config.default_locale,
-        context={
-            "pairing": pairing.id,
-            "mentee": turn.person.display_name or "",
-            "choices": [["choice.staff.view_pair", codec.encode("sp", pairing.id)]],
-            **extra,
-        },
+        actor=f"person:{turn.person.id}",
         now=turn.now,
+        config=turn.config,
+        extra=extra,
     )
 
 
@@ -86,7 +84,8 @@ class Question:
 
     def choices(self) -> tuple[Choice, ...]:
         return tuple(
-            Choice(f"choice.{self.step}.{value}", f"{self.step}:{value}") for value in self.values
+            Choice(f"choice.{self.step}.{value}", codec.encode(self.step, value=value))
+            for value in self.values
         )
 
 
@@ -254,25 +253,11 @@ async def on_outcome_input(turn: Turn) -> None:
     if question is None:
         await ask_outcome_current(turn)
         return
-    incoming = turn.incoming
-    if incoming.kind is Kind.CHOICE:
-        if incoming.choice not in {c.value for c in question.choices()}:
-            turn.say("common.stale_button")
-            _ask(turn, question, again=True)
-            return
-        button = codec.decode(incoming.choice)
-        await _accept(turn, question, button.value if button is not None else "")
-        return
-    text = turn.typed_answer()
-    if text is None:
+    value = read_answer(turn, step=question.step, choices=question.choices(), parse=question.parse)
+    if value is None:
         _ask(turn, question, again=True)
         return
-    parsed = question.parse(text, turn)
-    if isinstance(parsed, Rejected):
-        turn.say(parsed.key, **parsed.context)
-        _ask(turn, question, again=True)
-        return
-    await _accept(turn, question, parsed.value)
+    await _accept(turn, question, value)
 
 
 async def cancel_outcome(turn: Turn) -> None:
@@ -341,14 +326,31 @@ async def _finish(turn: Turn, pairing_id: int, answers: dict[str, Any]) -> None:
         subject_person_id=turn.person.id,
         detail={"pairing": pairing.id, "kind": kind.value},
     )
-    await alert_staff(
+    await tell_staff(
         turn,
         pairing,
         "staff.youth_outcome",
         f"alert:pairing:{pairing.id}:youth_outcome",
+        kind="youth_outcome",
         contract=contract.value,
         at_level=answers.get(OutcomeStep.AT_LEVEL),
         start=start.isoformat(),
+    )
+    # the mentor hears it too: it is their mentee's news, and it changes what they do next
+    await outbox.enqueue(
+        session,
+        key=f"mentor:pairing:{pairing.id}:youth_outcome",
+        person_id=pairing.mentor_id,
+        channel=Channel.SLACK,
+        template="mentor.youth_found_job",
+        context={
+            "mentee": outbox.person_ref(turn.person.id),
+            "pairing": pairing.id,
+            "business": contract is JobContract.BUSINESS,
+            "start": start.isoformat(),
+        },
+        now=turn.now,
+        priority=Priority.URGENT,
     )
     turn.say(
         "outcome.congrats",

@@ -22,8 +22,6 @@ mentor said "yes" both months is flagged to staff, once.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
@@ -32,177 +30,48 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations import parsing
 from conversations.core import codec
 from conversations.core.messages import Channel, Choice
-from conversations.core.programme import ProgrammeConfig
 from conversations.core.turn import MAX_TEXT, Turn
 from conversations.pairs import lifecycle as pairings
 from conversations.pairs.agreement import PulseAnswer, check_disagreement
-from conversations.pairs.periods import next_due, period_of, previous_period
 from conversations.rules.eligibility import Tristate
 from conversations.youth import job_outcome
-from conversations.youth.job_outcome import alert_staff
+from conversations.youth.job_outcome import tell_staff
+from conversations.youth.pulse_sending import (
+    ACTIONS,
+    CONTACT_PREFIX,
+    CONTINUE_PREFIX,
+    PROGRESS_PREFIX,
+    Continuation,
+    JobSearch,
+    contact_choices,
+    continue_choices,
+    progress_choices,
+    send_pulse,
+)
 from storage import audit, outbox
 from storage.models import (
     Checkin,
     CloseReason,
-    Identity,
     Pairing,
     PairingStatus,
-    Person,
-    Priority,
     Role,
 )
 
 logger = logging.getLogger(__name__)
 
-# button prefixes (Telegram's callback_data is at most 64 bytes: ids and codes only)
-CONTACT_PREFIX = "pu"
-PROGRESS_PREFIX = "pj"
-CONTINUE_PREFIX = "cy"
-ACTIONS = frozenset({CONTACT_PREFIX, PROGRESS_PREFIX, CONTINUE_PREFIX})
-
-
-class JobSearch(StrEnum):
-    """ "How is the job search going?" (stored in `Checkin.progress`)."""
-
-    GOOD = "good"
-    HARD = "hard"
-    FOUND = "found"
-
-
-class Continuation(StrEnum):
-    CONTINUE = "continue"
-    PAUSE = "pause"
-    STOP = "stop"
-
-
-# ============================================================================ sending
-
-
-def contact_choices(checkin_id: int) -> list[list[str]]:
-    """The pulse's buttons, as stored with the outbox message."""
-    return [
-        [f"choice.pulse.{answer}", codec.encode(CONTACT_PREFIX, checkin_id, value=answer)]
-        for answer in PulseAnswer
-    ]
-
-
-def _progress_choices(checkin_id: int) -> tuple[Choice, ...]:
-    return tuple(
-        Choice(f"choice.pulse.{value}", codec.encode(PROGRESS_PREFIX, checkin_id, value=value))
-        for value in JobSearch
-    )
-
-
-def continue_choices(pairing_id: int) -> list[list[str]]:
-    return [
-        [f"choice.continue.{value}", codec.encode(CONTINUE_PREFIX, pairing_id, value=value)]
-        for value in Continuation
-    ]
-
-
-async def _youth_checkin(session: AsyncSession, pairing_id: int, period: str) -> Checkin | None:
-    return await session.scalar(
-        select(Checkin).where(
-            Checkin.pairing_id == pairing_id,
-            Checkin.period == period,
-            Checkin.respondent_role == Role.YOUTH,
-        )
-    )
-
-
-def _continue_key(pairing_id: int, period: str) -> str:
-    return f"continue:{pairing_id}:{period}:youth"
-
-
-async def _reachable_on_telegram(session: AsyncSession, youth: Person | None) -> bool:
-    if youth is None or youth.erased_at is not None or youth.unreachable_at is not None:
-        return False
-    identity = await session.scalar(
-        select(Identity.id).where(
-            Identity.person_id == youth.id, Identity.channel == Channel.TELEGRAM
-        )
-    )
-    return identity is not None
-
-
-async def send_pulse(
-    session: AsyncSession, *, pairing: Pairing, now: datetime, config: ProgrammeConfig
-) -> bool:
-    """Ask the youth of an active pairing about this month (once per period) and move
-    `pairing.next_pulse_due_at` to next month; returns whether a message was queued.
-
-    After `config.nudges.silent_rounds_before_asking` pulses unanswered in a row, the youth
-    is asked whether to continue, pause or stop instead (once per period).
-    """
-    if pairing.status != PairingStatus.ACTIVE:
-        pairing.next_pulse_due_at = None  # armed again when the pairing resumes
-        return False
-    zone = config.zone
-    period = period_of(now, zone)
-    # keep the pair's pulse day (chosen at pairing, apart from the mentor's check-in day)
-    day = (
-        pairing.next_pulse_due_at.astimezone(zone).day
-        if pairing.next_pulse_due_at is not None
-        else pairing.checkin_day
-    )
-    pairing.next_pulse_due_at = next_due(now, day, zone)
-    youth = await session.get(Person, pairing.youth_id)
-    if not await _reachable_on_telegram(session, youth):
-        return False
-    if await _youth_checkin(session, pairing.id, period) is not None or await outbox.is_queued(
-        session, _continue_key(pairing.id, period)
-    ):
-        return False  # this month's round was already asked
-    previous = await _youth_checkin(session, pairing.id, previous_period(period))
-    if previous is not None and previous.answer is None:
-        pairing.youth_silent_rounds += 1
-    if pairing.youth_silent_rounds >= config.nudges.silent_rounds_before_asking:
-        # programme rule: after a few silent rounds, ask rather than nudge again
-        queued = await outbox.enqueue(
-            session,
-            key=_continue_key(pairing.id, period),
-            person_id=pairing.youth_id,
-            channel=Channel.TELEGRAM,
-            template="pulse.ask_continue",
-            context={
-                "mentor": await _mentor_name(session, pairing),
-                "choices": continue_choices(pairing.id),
-            },
-            now=now,
-            priority=Priority.NORMAL,
-        )
-        return queued is not None
-    row = Checkin(
-        pairing_id=pairing.id,
-        period=period,
-        respondent_role=Role.YOUTH,
-        asked_at=now,
-        topics=[],
-        needs_staff=False,
-    )
-    session.add(row)
-    await session.flush()
-    queued = await outbox.enqueue(
-        session,
-        key=f"pulse:{pairing.id}:{period}",
-        person_id=pairing.youth_id,
-        channel=Channel.TELEGRAM,
-        template="pulse.ask",
-        context={
-            "mentor": await _mentor_name(session, pairing),
-            "period": period,
-            "choices": contact_choices(row.id),
-        },
-        now=now,
-        priority=Priority.LOW,
-    )
-    return queued is not None
-
-
-async def _mentor_name(session: AsyncSession, pairing: Pairing) -> str:
-    mentor = await session.get(Person, pairing.mentor_id)
-    return (mentor.display_name if mentor and mentor.erased_at is None else None) or ""
-
+__all__ = [
+    "ACTIONS",
+    "Continuation",
+    "JobSearch",
+    "PulseAnswer",
+    "check_disagreement",
+    "contact_choices",
+    "continue_choices",
+    "on_choice",
+    "on_text",
+    "parse_job_search",
+    "send_pulse",
+]
 
 # ============================================================================ answers
 
@@ -262,10 +131,10 @@ def _ask_context(row: Checkin) -> dict[str, Any]:
 
 
 def _ask_progress(turn: Turn, row: Checkin) -> None:
-    turn.say("pulse.ask_progress", _progress_choices(row.id))
+    turn.say("pulse.ask_progress", progress_choices(row.id))
 
 
-async def _latest_youth_checkin(session: AsyncSession, pairing_id: int) -> Checkin | None:
+async def _latestyouth_checkin(session: AsyncSession, pairing_id: int) -> Checkin | None:
     return await session.scalar(
         select(Checkin)
         .where(Checkin.pairing_id == pairing_id, Checkin.respondent_role == Role.YOUTH)
@@ -284,7 +153,7 @@ async def _open_pulse(turn: Turn) -> tuple[Checkin, Pairing] | None:
     )
     if pairing is None:
         return None
-    row = await _latest_youth_checkin(turn.session, pairing.id)
+    row = await _latestyouth_checkin(turn.session, pairing.id)
     if row is None or (row.answer is not None and row.progress is not None):
         return None
     return row, pairing
@@ -306,7 +175,7 @@ async def _own_pulse(turn: Turn, checkin_id: int) -> tuple[Checkin, Pairing] | N
     if pairing.status != PairingStatus.ACTIVE:
         turn.say("pulse.pair_not_active", status=pairing.status)
         return None
-    latest = await _latest_youth_checkin(session, pairing.id)
+    latest = await _latestyouth_checkin(session, pairing.id)
     if latest is not None and latest.id != row.id:
         turn.say("pulse.past", period=row.period)
         return None
@@ -325,7 +194,12 @@ async def _on_contact(turn: Turn, row: Checkin, pairing: Pairing, answer: PulseA
     _ask_progress(turn, row)
     if answer is PulseAnswer.NO:
         await check_disagreement(
-            turn.session, pairing=pairing, period=row.period, now=turn.now, config=turn.config
+            turn.session,
+            pairing=pairing,
+            period=row.period,
+            now=turn.now,
+            config=turn.config,
+            actor=f"person:{turn.person.id}",
         )
 
 
@@ -408,8 +282,12 @@ async def _on_continue(turn: Turn, pairing_id: int, value: str) -> None:
             subject_person_id=turn.person.id,
             detail={"pairing": pairing.id, "reason": "youth_asked"},
         )
-        await alert_staff(
-            turn, pairing, "staff.youth_paused", f"alert:pairing:{pairing.id}:youth_pause"
+        await tell_staff(
+            turn,
+            pairing,
+            "staff.youth_paused",
+            f"alert:pairing:{pairing.id}:youth_pause",
+            kind="youth_paused",
         )
         # the mentor would otherwise wonder why the check-ins stopped
         await outbox.enqueue(
@@ -418,7 +296,7 @@ async def _on_continue(turn: Turn, pairing_id: int, value: str) -> None:
             person_id=pairing.mentor_id,
             channel=Channel.SLACK,
             template="mentor.youth_paused",
-            context={"pairing": pairing.id, "mentee": turn.person.display_name or ""},
+            context={"pairing": pairing.id, "mentee": outbox.person_ref(turn.person.id)},
             now=turn.now,
         )
         turn.say("pulse.paused")
@@ -438,8 +316,12 @@ async def _on_continue(turn: Turn, pairing_id: int, value: str) -> None:
         subject_person_id=turn.person.id,
         detail={"pairing": pairing.id, "reason": "youth_stopped"},
     )
-    await alert_staff(
-        turn, pairing, "staff.youth_stopped", f"alert:pairing:{pairing.id}:youth_stop"
+    await tell_staff(
+        turn,
+        pairing,
+        "staff.youth_stopped",
+        f"alert:pairing:{pairing.id}:youth_stop",
+        kind="youth_stopped",
     )
     await outbox.enqueue(
         session,
@@ -447,7 +329,7 @@ async def _on_continue(turn: Turn, pairing_id: int, value: str) -> None:
         person_id=pairing.mentor_id,
         channel=Channel.SLACK,
         template="mentor.youth_stopped",
-        context={"pairing": pairing.id, "mentee": turn.person.display_name or ""},
+        context={"pairing": pairing.id, "mentee": outbox.person_ref(turn.person.id)},
         now=turn.now,
     )
     turn.say("pulse.stopped")

@@ -14,7 +14,9 @@ are skipped).
     at_risk             staff alerted once per silence
     unpaired            the weekly digest of eligible youths waiting for a mentor
     retention           erasing data past the retention the privacy notice promises
-    runner              `Ticks`: all of them, in order; batch, alerts: what they share
+    runner              `Ticks`: all of them, in order; batch: what they share
+
+Staff alerts go through `conversations.pairs.alerts`, the one way to the staff channel.
 """
 
 from scheduler.ticks.batch import BATCH

@@ -10,8 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs import followup
-from conversations.pairs.access import mentee_name
-from scheduler.ticks.alerts import alert_staff
+from conversations.pairs.alerts import alert_staff
 from scheduler.ticks.batch import locked
 from storage.models import Pairing
 
@@ -38,16 +37,14 @@ async def due_at_risk(session: AsyncSession, now: datetime, config: ProgrammeCon
             # once per silence: the key names the last contact, a new contact re-arms it
             await alert_staff(
                 session,
-                config,
+                pairing=pairing,
+                kind="at_risk",
                 key=f"at_risk:{pairing.id}:{last:%Y-%m-%d}",
                 template="staff.at_risk",
-                context={
-                    "pairing": pairing.id,
-                    "mentee": await mentee_name(session, pairing),
-                    "days": (now - last).days,
-                    "choices": [["choice.staff.view_pair", f"sp:{pairing.id}"]],
-                },
+                actor="scheduler",
                 now=now,
+                config=config,
+                extra={"days": (now - last).days},
             )
         pairing.at_risk_due_at = check.due_at
     return len(pairings)

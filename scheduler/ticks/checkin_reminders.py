@@ -1,5 +1,5 @@
 """The check-in follow-up ticks: the one reminder of an unanswered check-in, then the staff
-escalation. Whether each is still needed is decided in `conversations.mentor.checkin`."""
+escalation. Whether each is still needed is decided in `conversations.mentor.rounds`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
-from conversations.mentor import checkin
+from conversations.mentor import rounds
 from scheduler.ticks.batch import locked
 from storage.models import Checkin
 
@@ -22,7 +22,7 @@ async def due_reminders(session: AsyncSession, now: datetime, config: ProgrammeC
         session, select(Checkin).where(Checkin.remind_at <= now).order_by(Checkin.remind_at)
     )
     for row in checkins:
-        await checkin.remind_checkin(session, checkin=row, now=now, config=config)
+        await rounds.remind_checkin(session, checkin=row, now=now, config=config)
     return len(checkins)
 
 
@@ -33,5 +33,5 @@ async def due_escalations(session: AsyncSession, now: datetime, config: Programm
         select(Checkin).where(Checkin.escalate_at <= now).order_by(Checkin.escalate_at),
     )
     for row in checkins:
-        await checkin.escalate_checkin(session, checkin=row, now=now, config=config)
+        await rounds.escalate_checkin(session, checkin=row, now=now, config=config)
     return len(checkins)

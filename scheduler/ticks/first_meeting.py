@@ -11,11 +11,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.core import codec
 from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs import followup
-from conversations.pairs.access import mentee_name
-from scheduler.ticks.alerts import alert_staff
+from conversations.pairs.alerts import alert_staff
 from scheduler.ticks.batch import locked
 from storage import outbox
 from storage.models import Pairing, Person
@@ -50,7 +50,6 @@ async def due_first_meetings(session: AsyncSession, now: datetime, config: Progr
 async def _nudge(
     session: AsyncSession, pairing: Pairing, stage: int, now: datetime, config: ProgrammeConfig
 ) -> None:
-    mentee = await mentee_name(session, pairing)
     youth = await session.get(Person, pairing.youth_id)
     audience = followup.first_meeting_audience(
         stage, youth_reachable=youth is not None and youth.unreachable_at is None
@@ -64,9 +63,9 @@ async def _nudge(
             template="mentor.first_meeting_reminder",
             context={
                 "pairing": pairing.id,
-                "mentee": mentee,
+                "mentee": outbox.person_ref(pairing.youth_id),
                 "days": (now - (pairing.started_at or now)).days,
-                "choices": [["choice.mentor.first_meeting", f"fm:{pairing.id}"]],
+                "choices": [["choice.mentor.first_meeting", codec.encode("fm", pairing.id)]],
             },
             now=now,
         )
@@ -83,13 +82,12 @@ async def _nudge(
     if audience.staff:
         await alert_staff(
             session,
-            config,
+            pairing=pairing,
+            kind="first_meeting_missing",
             key=f"first_meeting:{pairing.id}:{stage}:staff",
             template="staff.first_meeting_missing",
-            context={
-                "pairing": pairing.id,
-                "mentee": mentee,
-                "days": config.nudges.first_meeting_staff_days,
-            },
+            actor="scheduler",
             now=now,
+            config=config,
+            extra={"days": config.nudges.first_meeting_staff_days},
         )

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
-from conversations.mentor import checkin
+from conversations.mentor import rounds
 from conversations.pairs import followup
 from scheduler.ticks.batch import locked
 from storage.models import MentorProfile, Pairing, PairingStatus
@@ -45,5 +45,5 @@ async def due_checkins(session: AsyncSession, now: datetime, config: ProgrammeCo
         if postponed_to is not None:
             pairing.next_checkin_due_at = postponed_to
             continue
-        await checkin.monthly_round(session, pairing=pairing, now=now, config=config)
+        await rounds.monthly_round(session, pairing=pairing, now=now, config=config)
     return len(pairings)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs import followup
-from scheduler.ticks.alerts import alert_staff
+from conversations.pairs.alerts import digest_to_staff
 from storage import outbox
 from storage.models import Application, ApplicationStatus, Pairing, Person
 
@@ -55,9 +55,8 @@ async def unpaired_digest(
         if not count:
             return 0
         oldest = (await session.execute(unpaired_query(now, days).limit(OLDEST_SHOWN))).all()
-        await alert_staff(
+        await digest_to_staff(
             session,
-            config,
             key=key,
             template="staff.unpaired",
             context={
@@ -66,7 +65,7 @@ async def unpaired_digest(
                 "oldest": [
                     {
                         "person": person.id,
-                        "name": person.display_name or "",
+                        "name": outbox.person_ref(person.id),
                         "region": application.region or "",
                         "waiting_days": followup.waiting_days(application.decided_at, now),
                     }
@@ -74,5 +73,6 @@ async def unpaired_digest(
                 ],
             },
             now=now,
+            config=config,
         )
         return 1

@@ -5,13 +5,15 @@ from __future__ import annotations
 import itertools
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
 from conversations.core.clock import FixedClock
 from conversations.mentor import checkin
-from conversations.pairs import lifecycle as pairing
+from conversations.staff import pairing
+from scheduler.dispatcher import named_context
 from storage import applications, people
 from storage.models import ApplicationStatus, Pairing, Person, Role
 
@@ -131,3 +133,10 @@ async def silent_until_asked(
         pair = await session.get(Pairing, pairing_id)
     assert pair is not None
     assert pair.mentor_silent_rounds == services.config.nudges.silent_rounds_before_asking
+
+
+async def as_sent(services: Services, context: dict[str, Any]) -> dict[str, Any]:
+    """A queued message's context as the dispatcher renders it (people named by id get
+    their first names, an erased person's is empty)."""
+    async with services.sessions() as session:
+        return await named_context(session, context)

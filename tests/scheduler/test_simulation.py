@@ -22,13 +22,13 @@ from telegram import Bot
 from bot.app import Services
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Sender
-from conversations.mentor import checkin, contact_log, holidays
+from conversations.mentor import contact_log, holidays
 from conversations.rules.calendar import Place, is_holiday, next_open
 from handlers.slack import SlackRenderer, SlackSender, build_client
 from handlers.telegram import TelegramSender
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.ticks import Ticks
-from storage.models import Delivery, DeliveryStatus, Pairing, Person, Priority
+from storage.models import Checkin, Delivery, DeliveryStatus, Pairing, Person, Priority
 from tests.fakes.mentoring import make_pair, make_youth
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeBotApi
@@ -164,10 +164,10 @@ async def test_three_months_of_a_small_programme(programme: Programme) -> None:
                 )
             # mentor A answers every check-in the day it arrives: "yes" then a logged contact
             asked = await session.scalars(
-                select(checkin.Checkin).where(
-                    checkin.Checkin.pairing_id == a_id,
-                    checkin.Checkin.answered_at.is_(None),
-                    checkin.Checkin.respondent_role == "mentor",
+                select(Checkin).where(
+                    Checkin.pairing_id == a_id,
+                    Checkin.answered_at.is_(None),
+                    Checkin.respondent_role == "mentor",
                 )
             )
             for row in asked.all():

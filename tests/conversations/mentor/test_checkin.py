@@ -13,7 +13,9 @@ from bot.app import Services
 from conversations.core.clock import FixedClock
 from conversations.core.response import NotAllowed
 from conversations.mentor import checkin, contact_log, outcome
-from conversations.pairs.lifecycle import change_status, find_mentor
+from conversations.pairs import periods
+from conversations.pairs.lifecycle import change_status
+from conversations.staff.pairing import find_mentor
 from storage.models import (
     AuditLog,
     Checkin,
@@ -34,19 +36,19 @@ TODAY = date(2026, 11, 2)
 
 def test_period_is_the_month_in_the_programme_time_zone() -> None:
     # 30 November 23:30 UTC is already 1 December in Paris
-    assert checkin.period_of(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), PARIS) == "2026-12"
-    assert checkin.period_of(datetime(2026, 11, 30, 22, 59, tzinfo=UTC), PARIS) == "2026-11"
-    assert checkin.period_of(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), ZoneInfo("UTC")) == (
+    assert periods.period_of(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), PARIS) == "2026-12"
+    assert periods.period_of(datetime(2026, 11, 30, 22, 59, tzinfo=UTC), PARIS) == "2026-11"
+    assert periods.period_of(datetime(2026, 11, 30, 23, 30, tzinfo=UTC), ZoneInfo("UTC")) == (
         "2026-11"
     )
 
 
 def test_next_due_is_next_month_at_ten_local_time() -> None:
-    assert checkin.next_due(datetime(2026, 12, 15, 9, tzinfo=UTC), 2, PARIS) == datetime(
+    assert periods.next_due(datetime(2026, 12, 15, 9, tzinfo=UTC), 2, PARIS) == datetime(
         2027, 1, 2, 9, tzinfo=UTC
     )
     # summer time: 10:00 in Paris is 08:00 UTC
-    assert checkin.next_due(datetime(2027, 5, 31, 9, tzinfo=UTC), 31, PARIS) == datetime(
+    assert periods.next_due(datetime(2027, 5, 31, 9, tzinfo=UTC), 31, PARIS) == datetime(
         2027, 6, 28, 8, tzinfo=UTC
     )
 

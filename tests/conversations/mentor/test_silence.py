@@ -12,8 +12,10 @@ from sqlalchemy import select
 from bot.app import Services
 from conversations.core.clock import FixedClock
 from conversations.core.response import NotAllowed
-from conversations.mentor import checkin, contact_log, silence
-from conversations.pairs.lifecycle import change_status, find_mentor
+from conversations.mentor import checkin, contact_log, rounds, silence
+from conversations.pairs import periods
+from conversations.pairs.lifecycle import change_status
+from conversations.staff.pairing import find_mentor
 from storage.models import (
     Checkin,
     Delivery,
@@ -22,7 +24,7 @@ from storage.models import (
     Person,
     Priority,
 )
-from tests.fakes.mentoring import due_round, make_mentor, make_pair, silent_until_asked
+from tests.fakes.mentoring import as_sent, due_round, make_mentor, make_pair, silent_until_asked
 
 PARIS = ZoneInfo("Europe/Paris")
 # make_pair pairs on Monday 2 November 2026: check-ins are due on the 2nd at 10:00 in Paris
@@ -99,7 +101,7 @@ async def _remind(services: Services, row: Checkin) -> bool:
     async with services.sessions() as session, session.begin():
         attached = await session.get(Checkin, row.id)
         assert attached is not None
-        return await checkin.remind_checkin(
+        return await rounds.remind_checkin(
             session, checkin=attached, now=services.clock.now(), config=services.config
         )
 
@@ -108,7 +110,7 @@ async def _escalate(services: Services, row: Checkin) -> bool:
     async with services.sessions() as session, session.begin():
         attached = await session.get(Checkin, row.id)
         assert attached is not None
-        return await checkin.escalate_checkin(
+        return await rounds.escalate_checkin(
             session, checkin=attached, now=services.clock.now(), config=services.config
         )
 
@@ -126,7 +128,7 @@ async def test_a_due_round_asks_the_checkin_and_arms_its_reminder_and_escalation
     async with services.sessions() as session, session.begin():
         pairing = await session.get(Pairing, pairing_id)
         assert pairing is not None
-        assert not await checkin.monthly_round(
+        assert not await rounds.monthly_round(
             session, pairing=pairing, now=clock.now(), config=services.config
         )
 
@@ -149,12 +151,12 @@ async def test_a_paused_or_undue_pair_gets_no_round(services: Services, clock: F
         pairing = await session.get(Pairing, pairing_id)
         assert pairing is not None
         # not due yet (due on 2 December)
-        assert not await checkin.monthly_round(
+        assert not await rounds.monthly_round(
             session, pairing=pairing, now=clock.now(), config=services.config
         )
         change_status(pairing, PairingStatus.PAUSED, now=clock.now(), config=services.config)
         pairing.next_checkin_due_at = clock.now()
-        assert not await checkin.monthly_round(
+        assert not await rounds.monthly_round(
             session, pairing=pairing, now=clock.now(), config=services.config
         )
     assert await _deliveries(services, "checkin.ask") == []
@@ -207,7 +209,8 @@ async def test_after_three_silent_rounds_the_question_replaces_the_checkin(
         ["choice.silence.pause", f"cm:{pairing_id}:pause"],
         ["choice.silence.stop", f"cm:{pairing_id}:stop"],
     ]
-    assert (question.context["mentee"], question.context["rounds"]) == ("Inès", 3)
+    sent = await as_sent(services, question.context)
+    assert (sent["mentee"], sent["rounds"]) == ("Inès", 3)
     pairing = await _pairing(services, pairing_id)
     # summer time from 28 March: 10:00 in Paris is 08:00 UTC
     assert pairing.next_checkin_due_at == datetime(2027, 4, 2, 8, tzinfo=UTC)
@@ -216,7 +219,7 @@ async def test_after_three_silent_rounds_the_question_replaces_the_checkin(
     async with services.sessions() as session, session.begin():
         attached = await session.get(Pairing, pairing_id)
         assert attached is not None
-        assert not await checkin.ask_to_continue(
+        assert not await rounds.ask_to_continue(
             session, pairing=attached, period="2027-03", now=clock.now()
         )
     assert len(await _deliveries(services, "silence.ask")) == 1
@@ -257,7 +260,7 @@ async def test_one_reminder_and_never_a_second(services: Services, clock: FixedC
     async with services.sessions() as session, session.begin():
         pairing = await session.get(Pairing, pairing_id)
         assert pairing is not None
-        again = await checkin.open_checkin(
+        again = await rounds.open_checkin(
             session, pairing=pairing, now=clock.now(), config=services.config
         )
         assert again.remind_at is None
@@ -403,7 +406,8 @@ async def test_an_unanswered_checkin_alerts_staff_once(
         None,
     )
     assert alert.priority == Priority.URGENT
-    assert (alert.context["kind"], alert.context["mentee"], alert.context["mentor"]) == (
+    sent = await as_sent(services, alert.context)
+    assert (sent["kind"], sent["mentee"], sent["mentor"]) == (
         "checkin_unanswered",
         "Inès",
         "Claire",
@@ -551,9 +555,9 @@ async def test_the_question_is_answered_only_when_pending_and_by_the_pairs_mento
 
 
 def test_period_bounds_follow_the_programme_time_zone() -> None:
-    assert checkin.period_bounds("2026-12", PARIS) == (
+    assert periods.period_bounds("2026-12", PARIS) == (
         datetime(2026, 11, 30, 23, tzinfo=UTC),
         datetime(2026, 12, 31, 23, tzinfo=UTC),
     )
     # April begins in summer time
-    assert checkin.period_bounds("2027-03", PARIS)[1] == datetime(2027, 3, 31, 22, tzinfo=UTC)
+    assert periods.period_bounds("2027-03", PARIS)[1] == datetime(2027, 3, 31, 22, tzinfo=UTC)

@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from conversations.core.programme import NudgePolicy
-from conversations.pairs import lifecycle
 from conversations.pairs.followup import (
     FIRST_MEETING_STAGES,
     FirstMeetingAudience,
@@ -83,8 +82,6 @@ def _step(
 def test_the_stages_are_the_mentor_both_and_staff_days() -> None:
     assert first_meeting_days(NUDGES) == (7, 14, 21)
     assert len(first_meeting_days(NUDGES)) == FIRST_MEETING_STAGES
-    # the count `lifecycle` arms the first reminder with is the same
-    assert lifecycle.FIRST_MEETING_STAGES == FIRST_MEETING_STAGES
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -11,13 +11,8 @@ from sqlalchemy import select
 
 from bot.app import Services
 from conversations.core.programme import ProgrammeConfig
-from conversations.pairs.lifecycle import (
-    IllegalTransition,
-    PairingError,
-    change_status,
-    next_status,
-    pair,
-)
+from conversations.pairs.lifecycle import IllegalTransition, change_status, next_status
+from conversations.staff.pairing import PairingError, pair
 from storage.models import AuditLog, CloseReason, Delivery, Pairing, PairingStatus
 from tests.fakes.mentoring import make_mentor, make_pair, make_youth
 
@@ -31,6 +26,7 @@ LEGAL = {
     ("paused", "closed"),
 }
 statuses = st.sampled_from(list(PairingStatus))
+DAY = timedelta(days=1)
 reasons = st.none() | st.sampled_from(list(CloseReason))
 
 
@@ -167,3 +163,58 @@ async def test_pairing_refuses_a_mentor_at_capacity_and_a_youth_already_paired(
             config=services.config,
         )
         assert again.status == PairingStatus.ACTIVE
+
+
+async def _pause_then_resume(
+    services: Services, pairing_id: int, *, paused_days: int, resumed_days: int, stage: int = 0
+) -> Pairing:
+    config = services.config
+    async with services.sessions() as session, session.begin():
+        pairing = await session.get(Pairing, pairing_id)
+        assert pairing is not None
+        assert pairing.started_at is not None
+        started = pairing.started_at
+        pairing.first_meeting_stage = stage
+        change_status(pairing, PairingStatus.PAUSED, now=started + DAY * paused_days, config=config)
+        assert (pairing.first_meeting_due_at, pairing.at_risk_due_at) == (None, None)
+        change_status(
+            pairing, PairingStatus.ACTIVE, now=started + DAY * resumed_days, config=config
+        )
+        return pairing
+
+
+@pytest.mark.parametrize(
+    ("stage", "resumed_days", "first_meeting_due_days"),
+    [
+        (0, 5, 7),  # the mentor's reminder is still to come, on its day
+        (0, 10, 10),  # its day passed during the pause: at the next tick
+        (1, 10, 14),  # the reminder to both sides is next, on its day
+        (2, 30, 30),  # staff's is overdue: at the next tick
+        (3, 30, None),  # every reminder went out: nothing more
+    ],
+)
+async def test_resuming_arms_the_first_meeting_reminder_the_pair_is_at(
+    services: Services, stage: int, resumed_days: int, first_meeting_due_days: int | None
+) -> None:
+    pairing_id, _, _ = await make_pair(services)
+    pairing = await _pause_then_resume(
+        services, pairing_id, paused_days=3, resumed_days=resumed_days, stage=stage
+    )
+    assert pairing.started_at is not None
+    expected = (
+        pairing.started_at + DAY * first_meeting_due_days
+        if first_meeting_due_days is not None
+        else None
+    )
+    assert pairing.first_meeting_due_at == expected
+
+
+async def test_resuming_gives_a_whole_silence_before_the_pair_is_at_risk(
+    services: Services,
+) -> None:
+    pairing_id, _, _ = await make_pair(services)
+    pairing = await _pause_then_resume(services, pairing_id, paused_days=3, resumed_days=100)
+    assert pairing.started_at is not None
+    silence = DAY * services.config.nudges.silence_days
+    # paused for longer than a silence: the weeks on hold do not count against the pair
+    assert pairing.at_risk_due_at == pairing.started_at + DAY * 100 + silence

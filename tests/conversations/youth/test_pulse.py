@@ -3,6 +3,7 @@ through the engine as the youth (no platform library)."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from storage.models import (
     Priority,
     Role,
 )
-from tests.fakes.mentoring import make_pair
+from tests.fakes.mentoring import as_sent, make_pair
 from tests.fakes.transcript import Person as Youth
 
 YOUTH_ID = "1001"
@@ -121,7 +122,8 @@ async def test_pulse_is_queued_once_per_period_and_the_next_one_is_next_month(
         ["choice.pulse.yes", f"pu:{row.id}:yes"],
         ["choice.pulse.no", f"pu:{row.id}:no"],
     ]
-    assert queued.context["mentor"] == "Claire"
+    assert (await as_sent(services, queued.context))["mentor"] == "Claire"
+    assert "Claire" not in json.dumps(queued.context)  # stored by id, named when sent
     assert (row.period, row.asked_at, row.answer) == ("2026-11", NOV_16, None)
     pairing = await get_pairing(services, pairing_id)
     assert pairing.next_pulse_due_at == datetime(2026, 12, 16, 9, 0, tzinfo=UTC)
@@ -237,7 +239,7 @@ async def test_a_button_pressed_twice_or_of_a_past_month_gets_a_polite_answer(
     await send(services, pairing_id)
     said = await youth.presses(november_yes)
     assert said.keys == ["pulse.past"]
-    assert "2026-11" in said.text
+    assert "novembre 2026" in said.text
     [november, december] = await youth_checkins(services, pairing_id)
     assert (november.answer, november.progress) == ("yes", "hard")
     assert december.answer is None
@@ -313,7 +315,7 @@ async def test_found_asks_the_outcome_questions_and_tells_staff(
     assert "pas reconnu" in said.text
     said = await youth.says("1er décembre")
     assert "Félicitations Inès" in said.text
-    assert "Tu commences le 1 décembre 2026" in said.text
+    assert "Tu commences le 1er décembre 2026" in said.text
 
     async with services.sessions() as session:
         outcome = (await session.scalars(select(Outcome))).one()
@@ -334,9 +336,9 @@ async def test_found_asks_the_outcome_questions_and_tells_staff(
     [alert] = await deliveries(services, "staff.youth_outcome")
     assert (alert.destination, alert.person_id, alert.channel) == ("staff", None, "slack")
     assert alert.context["pairing"] == pairing_id
-    assert alert.context["mentee"] == "Inès"
+    assert (await as_sent(services, alert.context))["mentee"] == "Inès"
     assert (alert.context["contract"], alert.context["start"]) == ("cdd_6m_plus", "2026-12-01")
-    text = services.renderer.render(_as_dispatched(alert, None), Channel.SLACK).text
+    text = services.renderer.render(await _as_dispatched(services, alert, None), Channel.SLACK).text
     assert "Binôme n°" in text
     assert "Inès a trouvé" in text
     assert "CDD de 6 mois ou plus" in text
@@ -472,8 +474,8 @@ async def test_no_contact_twice_against_the_mentors_yes_twice_alerts_staff_once(
         "staff",
     )
     assert alert.context["periods"] == ["2026-11", "2026-12"]
-    text = services.renderer.render(_as_dispatched(alert, None), Channel.SLACK).text
-    assert "2026-11 et 2026-12" in text
+    text = services.renderer.render(await _as_dispatched(services, alert, None), Channel.SLACK).text
+    assert "novembre 2026 et décembre 2026" in text
     # the same answer again, or the check run again, alerts nobody twice
     await youth.presses(await pulse_button(services, "no"))
     async with services.sessions() as session, session.begin():
@@ -595,7 +597,7 @@ async def test_pause(services: Services, clock: FixedClock) -> None:
     assert (alert.destination, alert.context["pairing"]) == ("staff", pairing_id)
     [told] = await deliveries(services, "mentor.youth_paused")
     assert told.person_id == mentor_id
-    text = services.renderer.render(_as_dispatched(told, None), Channel.SLACK).text
+    text = services.renderer.render(await _as_dispatched(services, told, None), Channel.SLACK).text
     assert f"a demandé une pause dans votre binôme (n°{pairing_id})" in text
     async with services.sessions() as session:
         audit = (
@@ -652,9 +654,9 @@ async def test_a_continue_button_of_someone_else_is_refused(
 # ---------------------------------------------------------------- rendering
 
 
-def _as_dispatched(delivery: Delivery, name: str | None) -> Reply:
+async def _as_dispatched(services: Services, delivery: Delivery, name: str | None) -> Reply:
     """The reply the dispatcher builds from a queued row."""
-    context: dict[str, Any] = dict(delivery.context)
+    context: dict[str, Any] = await as_sent(services, dict(delivery.context))
     if delivery.person_id is not None:
         context["name"] = name
     choices = tuple(Choice(label, value) for label, value in context.get("choices", []))
@@ -671,7 +673,7 @@ async def test_queued_messages_render_and_buttons_fit_telegram(
         queued = (await session.scalars(select(Delivery).order_by(Delivery.id))).all()
     by_template = {d.template: d for d in queued}
     rendered = services.renderer.render(
-        _as_dispatched(by_template["pulse.ask"], "Inès"), Channel.TELEGRAM
+        await _as_dispatched(services, by_template["pulse.ask"], "Inès"), Channel.TELEGRAM
     )
     assert "Salut Inès" in rendered.text
     assert "<b>As-tu été en contact avec Claire ce mois-ci ?</b>" in rendered.text
@@ -679,14 +681,14 @@ async def test_queued_messages_render_and_buttons_fit_telegram(
     assert labels == ["Oui", "Non"]
     for template in ("pulse.ask", "pulse.ask_continue"):
         buttons = services.renderer.render(
-            _as_dispatched(by_template[template], "Inès"), Channel.TELEGRAM
+            await _as_dispatched(services, by_template[template], "Inès"), Channel.TELEGRAM
         ).buttons
         values = [value for row in buttons for _label, value in row]
         assert values
         assert all(len(value.encode()) <= 64 for value in values)
     for template in ("staff.youth_stopped", "mentor.youth_stopped"):
         text = services.renderer.render(
-            _as_dispatched(by_template[template], "Claire"), Channel.SLACK
+            await _as_dispatched(services, by_template[template], "Claire"), Channel.SLACK
         ).text
         assert f"{pairing_id}" in text
 

@@ -258,7 +258,7 @@ async def test_buttons_of_a_past_month_or_a_closed_pair_are_explained(
     checkin_id = await start_checkin(services, pairing_id)
     clock.advance(timedelta(days=31))
     await click(slack, MENTOR, f"ci:{checkin_id}:yes")
-    assert "point de 2026-11, qui est passé" in slack.texts(MENTOR)[-1]
+    assert "point de novembre 2026, qui est passé" in slack.texts(MENTOR)[-1]
     async with services.sessions() as session, session.begin():
         pairing = await session.get(Pairing, pairing_id)
         assert pairing is not None

@@ -124,7 +124,7 @@ async def test_continue_resets_the_count_and_asks_the_checkin_in_the_answer(
     await click(slack, MENTOR, buttons["Je continue"])
 
     thanks, checkin_ask = slack.api.messages(MENTOR)[before:]
-    assert "Nous sommes heureux de vous savoir toujours aux côtés de Inès" in thanks["text"]
+    assert "C'est une joie de vous savoir toujours là pour Inès" in thanks["text"]
     assert "Point mensuel avec Inès" in checkin_ask["text"]
     [march] = [c for c in await rows(services, Checkin) if c.period == "2027-03"]
     assert slack.buttons(checkin_ask) == {
@@ -178,8 +178,8 @@ async def test_pause_pauses_the_pair_and_alerts_staff(
 
     await outbox.run_once()
     [alert] = slack.api.messages(STAFF_CHANNEL)
-    assert f"Un·e mentor met son mentorat en pause — binôme n°{pairing_id}" in alert["text"]
-    assert "Mentor : Claire (`UMENTOR1`) · Jeune : Inès" in alert["text"]
+    assert f"Mentorat mis en pause côté mentor — binôme n°{pairing_id}" in alert["text"]
+    assert "Mentor : Claire (`UMENTOR1`)\nJeune : Inès" in alert["text"]
     assert slack.buttons(alert) == {"Voir le binôme": f"sp:{pairing_id}"}
 
     # pressed again, or another answer: the pair stays paused, nobody is alerted twice
@@ -201,7 +201,7 @@ async def test_stop_closes_the_pair_alerts_staff_and_tells_the_youth(
     await click(slack, MENTOR, buttons["Arrêter le mentorat"])
     assert slack.texts(MENTOR)[-1] == (
         "C'est noté : le mentorat avec Inès s'arrête. Merci pour le temps que vous lui avez "
-        "consacré ! L'équipe prévient Inès et lui propose un·e autre mentor."
+        "consacré ! L'équipe prévient Inès et lui propose un autre accompagnement."
     )
     pairing = await pairing_of(services, pairing_id)
     assert (pairing.status, pairing.close_reason, pairing.closed_at) == (
@@ -224,12 +224,12 @@ async def test_stop_closes_the_pair_alerts_staff_and_tells_the_youth(
     assert report.sent == 2  # the staff alert and the youth's message
     [alert] = slack.api.messages(STAFF_CHANNEL)
     assert (
-        f"Un·e mentor arrête : le ou la jeune attend un·e nouveau·elle mentor — binôme "
+        f"Arrêt côté mentor : jeune en attente d'un nouvel accompagnement — binôme "
         f"n°{pairing_id}"
     ) in alert["text"]
     told = api.texts(YOUTH, plain=True)[-1]
-    assert "ton ou ta mentor ne peut plus continuer l'accompagnement" in told
-    assert "l'équipe te trouve un·e nouveau·elle mentor" in told
+    assert "la personne qui t'accompagnait ne peut plus continuer le mentorat" in told
+    assert "l'équipe cherche quelqu'un d'autre pour t'accompagner" in told
     [youth_message] = [
         d for d in await rows(services, Delivery) if d.template == "pairing.mentor_stopped"
     ]
