@@ -40,6 +40,8 @@ async def active_pairings_of_mentor(
             .join(Identity, Identity.person_id == Person.id)
             .where(
                 Identity.channel == youth_reachable_on,
+                # a chat exists: the youth pressed Start (a bot cannot write first)
+                Identity.chat_id.is_not(None),
                 Person.erased_at.is_(None),
                 Person.unreachable_at.is_(None),
             )

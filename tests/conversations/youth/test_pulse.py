@@ -729,3 +729,26 @@ async def test_the_mentors_later_yes_completes_the_disagreement(
         )
     [alert] = await deliveries(services, "staff.disagreement")
     assert alert.idempotency_key == f"disagree:{pairing_id}:2026-12"
+
+
+async def test_the_mentor_hears_that_their_mentee_found_a_job(
+    services: Services, clock: FixedClock
+) -> None:
+    pairing_id, _youth_id, mentor_id, youth = await paired(services, clock)
+    await send(services, pairing_id)
+    said = await youth.presses(await pulse_button(services, "yes"))
+    said = await youth.presses(said.value_of("trouvé"))
+    await youth.says("CDI")
+    said = await youth.presses(said.value_of("Oui") if "Oui" in said.text else "at_level:yes")
+    await youth.says("1er décembre")
+    async with services.sessions() as session:
+        told = await session.scalar(
+            select(Delivery).where(Delivery.template == "mentor.youth_found_job")
+        )
+    assert told is not None
+    assert (told.person_id, told.channel) == (mentor_id, "slack")
+    text = services.renderer.render(
+        await _as_dispatched(services, told, "Claire"), Channel.SLACK
+    ).text
+    assert "Inès" in text
+    assert "1er décembre 2026" in text
