@@ -23,6 +23,10 @@ class PairSummary:
     first_meeting_at: datetime | None
     last_contact_at: datetime | None
     next_checkin_due_at: datetime | None
+    # an outcome is recorded (the "found a job" button is no longer offered)
+    has_outcome: bool = False
+    # the youth erased their data: no name to show
+    erased: bool = False
 
 
 @dataclass(frozen=True)

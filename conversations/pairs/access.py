@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.response import NotAllowed, PairSummary
 from storage import applications, audit
-from storage.models import Interaction, Pairing, PairingStatus, Person, Role
+from storage.models import Interaction, Outcome, Pairing, PairingStatus, Person, Role
 
 # where staff alerts go (queued by `conversations.pairs.alerts` only); the Slack sender maps
 # it to SLACK_STAFF_CHANNEL
@@ -65,8 +65,18 @@ async def pairs_of(session: AsyncSession, mentor_id: int) -> list[PairSummary]:
         .where(Pairing.mentor_id == mentor_id)
         .order_by(Pairing.status == PairingStatus.CLOSED, Pairing.id.desc())
     )
+    found = rows.all()
+    with_outcome = set(
+        (
+            await session.scalars(
+                select(Outcome.pairing_id).where(
+                    Outcome.pairing_id.in_([pairing.id for pairing, _ in found])
+                )
+            )
+        ).all()
+    )
     summaries = []
-    for pairing, youth in rows.all():
+    for pairing, youth in found:
         application = await applications.latest(session, youth.id)
         project = str(application.answers.get("field") or "") if application else ""
         summaries.append(
@@ -79,6 +89,8 @@ async def pairs_of(session: AsyncSession, mentor_id: int) -> list[PairSummary]:
                 first_meeting_at=pairing.first_meeting_at,
                 last_contact_at=pairing.last_contact_at,
                 next_checkin_due_at=pairing.next_checkin_due_at,
+                has_outcome=pairing.id in with_outcome,
+                erased=youth.erased_at is not None,
             )
         )
     return summaries

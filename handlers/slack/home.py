@@ -30,11 +30,13 @@ def home_view(view: SlackRenderer, home: Home) -> View:
                 "mentor.home_pair",
                 locale,
                 mentee=pair.mentee,
+                erased=pair.erased,
                 status=pair.status,
                 project=pair.project,
                 started_at=pair.started_at,
                 last_contact_at=pair.last_contact_at,
                 next_checkin_due_at=pair.next_checkin_due_at,
+                paused_until=home.paused_until,
             )
         )
         if pair.status == "closed":
@@ -43,8 +45,9 @@ def home_view(view: SlackRenderer, home: Home) -> View:
         choices = [
             Choice("choice.home.log", codec.encode("hl", pid)),
             Choice("choice.home.concern", codec.encode("hc", pid)),
-            Choice("choice.home.outcome", codec.encode("ho", pid)),
         ]
+        if not pair.has_outcome:
+            choices.append(Choice("choice.home.outcome", codec.encode("ho", pid)))
         if pair.first_meeting_at is None:
             choices.insert(0, Choice("choice.mentor.first_meeting", codec.encode("fm", pid)))
         blocks += buttons([(view.label(c, locale), c.value) for c in choices], prefix=f"mb_p{pid}")

@@ -11,7 +11,16 @@ import pytest
 from bot.app import Services
 from conversations.core.messages import Incoming, Kind
 from conversations.core.response import Response
-from storage.models import AuditLog, Interaction, MentorProfile, Outcome, ProcessedEvent
+from storage import privacy
+from storage.models import (
+    AuditLog,
+    Interaction,
+    MentorProfile,
+    Outcome,
+    Pairing,
+    Person,
+    ProcessedEvent,
+)
 from tests.fakes.mentoring import make_pair
 from tests.fakes.slack_bot import SlackHarness
 from tests.fakes.slack_requests import Radio
@@ -244,3 +253,42 @@ async def test_an_answered_message_loses_its_buttons_and_shows_the_answer(
     assert slack.buttons(now) == {}
     assert f"✓ {label}" in json.dumps(now["blocks"], ensure_ascii=False)
     assert "edited" in now
+
+
+async def test_app_home_shows_what_is_true_now(slack: SlackHarness, services: Services) -> None:
+    erased_pair, _, _ = await make_pair(services, mentor_slack=MENTOR, youth_name="Zoé")
+    found_pair, _, _ = await make_pair(services, mentor_slack=MENTOR, youth_name="Yasmine")
+    now = services.clock.now()
+    async with services.sessions() as session, session.begin():
+        pairing = await session.get(Pairing, erased_pair)
+        assert pairing is not None
+        youth = await session.get(Person, pairing.youth_id)
+        assert youth is not None
+        await session.refresh(youth, ["identities"])
+        await privacy.erase_person(session, youth, now)
+        pairing.status = "closed"
+        session.add(
+            Outcome(
+                pairing_id=found_pair,
+                kind="job",
+                contract="cdi",
+                at_diploma_level=True,
+                occurred_on=date(2026, 11, 20),
+                reported_at=now,
+            )
+        )
+    await slack.send(*slack.requests.slash_command(MENTOR, text="pause 31/03"))
+    home = slack.home_text(MENTOR)
+    assert "**" not in home
+    assert "a effacé ses données" in home
+    assert "en pause jusqu'au 31 mars 2027" in home
+    assert "Prochain point" not in home
+    view = slack.api.published_home(MENTOR) or {}
+    values = [
+        element["value"]
+        for block in view.get("blocks", [])
+        for element in block.get("elements") or []
+        if element.get("type") == "button"
+    ]
+    assert f"ho:{found_pair}" not in values  # the outcome is recorded already
+    assert f"hl:{found_pair}" in values
