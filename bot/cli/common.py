@@ -12,11 +12,14 @@ from typing import NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services, build
 from bot.settings import Settings, SettingsError, load_settings
 from conversations.rules.eligibility import RulesError
+from conversations.staff import people
 from storage.database import DatabaseUnavailable, reachable, upgrade
+from storage.models import Person, Role
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +72,37 @@ def fail(message: object, code: int) -> NoReturn:
     1 refused (the message says why), 2 wrong usage or settings, 3 something unreachable."""
     errors.print(f"[red]{safe(str(message), multiline=True)}[/red]", highlight=False)
     raise typer.Exit(code) from None
+
+
+# where staff find the ids `find_person` takes (`#12` must be quoted in a shell, where an
+# unquoted `#` starts a comment: `12` is the same id)
+WHERE_IDS: dict[str, str] = {
+    Role.YOUTH: "Youths' ids (#12) are shown by `mentorbot review` and "
+    "`mentorbot status --unpaired`; type 12 or '#12'.",
+    Role.MENTOR: "A mentor's #id is shown by `mentorbot mentor add`; "
+    "their Slack user id (U...) or email works too.",
+}
+
+
+async def find_people(session: AsyncSession, *wanted: tuple[str, str]) -> list[Person]:
+    """The person each `(reference, role)` names (`conversations.staff.people.find_person`),
+    or exit 1 saying, for every reference that names nobody or several people, what was
+    looked up and where ids are shown."""
+    found: list[Person] = []
+    refused: list[str] = []
+    for reference, role in wanted:
+        try:
+            found.append(await people.find_person(session, reference, role=role))
+        except people.FindError as error:
+            refused.append(f"{error} {WHERE_IDS.get(role, '')}".strip())
+    if refused:
+        fail("\n".join(refused), 1)
+    return found
+
+
+def named(person_id: int, name: str | None) -> str:
+    """A person as staff see them everywhere, `#12 Inès`, ready to embed in rich markup."""
+    return safe(people.label(person_id, name))
 
 
 def settings() -> Settings:

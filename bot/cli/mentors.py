@@ -8,7 +8,7 @@ import typer
 from slack_sdk.errors import SlackApiError
 
 from bot.app import Services
-from bot.cli.common import console, fail, run_with_services, safe
+from bot.cli.common import console, fail, named, run_with_services, safe
 from conversations.staff import pairing
 from handlers.slack import build_client
 
@@ -52,7 +52,10 @@ def add(
                 )
         except pairing.PairingError as error:
             fail(error, 1)
-        console.print(f"Mentor {person.id} ({safe(slack_id)}) registered, capacity {capacity}.")
+        console.print(
+            f"Mentor {named(person.id, person.display_name)} ({safe(slack_id)}) registered, "
+            f"capacity {capacity}."
+        )
 
     run_with_services(work)
 

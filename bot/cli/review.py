@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import Services
-from bot.cli.common import console, fail, run_with_services, safe
+from bot.cli.common import console, fail, named, run_with_services, safe
 from bot.cli.sending import send_now
 from conversations.staff import review
 from storage.models import Person, SupportRequest
@@ -38,7 +39,8 @@ def review_list(ctx: typer.Context) -> None:
         console.print(_requests(requests))
         console.print(
             "Decide: mentorbot review decide ID eligible|not-eligible --by NAME [--note TEXT]\n"
-            "Resolve a request: mentorbot review resolve ID --by NAME"
+            "Resolve a request: mentorbot review resolve ID --by NAME\n"
+            "Pair: mentorbot pair YOUTH MENTOR --by NAME (YOUTH: the #id shown, typed 12 or '#12')"
         )
 
     run_with_services(work)
@@ -46,13 +48,14 @@ def review_list(ctx: typer.Context) -> None:
 
 def _applications(items: list[review.ReviewItem]) -> Table:
     table = Table(title=f"Applications to review ({len(items)})")
-    for column in ("id", "name", "since", "why", "answers"):
+    # "application": the id `review decide` takes, not the person's (#12, what `pair` takes)
+    for column in ("application", "person", "since", "why", "answers"):
         table.add_column(column)
     for item in items:
         answers = ", ".join(f"{k}={v}" for k, v in item.answers.items() if k != "email")
         table.add_row(
             str(item.application_id),
-            safe(item.name or "-"),
+            named(item.person_id, item.name),
             f"{item.decided_at:%Y-%m-%d}" if item.decided_at else "-",
             safe(", ".join(str(reason) for reason in item.reasons)),
             safe(answers),
@@ -62,13 +65,13 @@ def _applications(items: list[review.ReviewItem]) -> Table:
 
 def _requests(requests: list[tuple[SupportRequest, Person | None]]) -> Table:
     table = Table(title=f"Requests to staff ({len(requests)})")
-    for column in ("id", "kind", "name", "since", "message"):
+    for column in ("request", "kind", "person", "since", "message"):
         table.add_column(column)
     for request, person in requests:
         table.add_row(
             str(request.id),
             safe(request.kind),
-            safe((person.display_name if person else None) or "-"),
+            named(person.id, person.display_name) if person else "-",
             f"{request.created_at:%Y-%m-%d}",
             safe(request.message or "", multiline=True),
         )
@@ -89,7 +92,7 @@ def decide(
     async def work(services: Services) -> None:
         try:
             async with services.sessions() as session, session.begin():
-                await review.decide(
+                application = await review.decide(
                     session,
                     application_id=application_id,
                     verdict=review.Verdict(normalised),
@@ -98,9 +101,10 @@ def decide(
                     now=services.clock.now(),
                     config=services.config,
                 )
+                whose = await _whose(session, application.person_id)
         except review.ReviewError as error:
             fail(error, 1)
-        console.print(f"Application {application_id}: {normalised} recorded.")
+        console.print(f"Application {application_id}{whose}: {normalised} recorded.")
         await send_now(services)
 
     run_with_services(work)
@@ -118,8 +122,17 @@ def resolve(
                 await review.resolve_request(
                     session, request_id=request_id, staff=by, now=services.clock.now()
                 )
+                request = await session.get(SupportRequest, request_id)
+                whose = await _whose(session, request.person_id if request else None)
         except review.ReviewError as error:
             fail(error, 1)
-        console.print(f"Request {request_id} resolved.")
+        console.print(f"Request {request_id}{whose} resolved.")
 
     run_with_services(work)
+
+
+async def _whose(session: AsyncSession, person_id: int | None) -> str:
+    """` (#12 Inès)`, whom an application or request is about, ready for rich markup; empty
+    when it is about nobody any more."""
+    person = await session.get(Person, person_id) if person_id is not None else None
+    return f" ({named(person.id, person.display_name)})" if person is not None else ""

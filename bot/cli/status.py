@@ -8,8 +8,10 @@ import typer
 from rich.table import Table
 
 from bot.app import Services
-from bot.cli.common import console, run_with_services, safe
+from bot.cli.common import console, named, run_with_services, safe
+from conversations.pairs.followup import waiting_days
 from scheduler.status import Status, gather
+from scheduler.ticks import unpaired_query
 
 
 def register(app: typer.Typer) -> None:
@@ -24,8 +26,10 @@ def status(
     """The outbox queue (due, pending, sent today, failed, in doubt) and who is unreachable."""
 
     async def work(services: Services) -> None:
+        now, days = services.clock.now(), services.config.nudges.unpaired_days
         async with services.sessions() as session:
-            found = await gather(session, services.clock.now(), services.config)
+            found = await gather(session, now, services.config)
+            waiting = (await session.execute(unpaired_query(now, days))).all()
         console.print(_queue(found))
         if found.in_doubt:
             console.print(_in_doubt(found))
@@ -33,11 +37,16 @@ def status(
         for line in found.unreachable[:20]:
             console.print(f"  {safe(line)}")
         console.print(
-            f"Eligible youths waiting for a mentor for more than "
-            f"{services.config.nudges.unpaired_days} days: {len(found.unpaired)}"
+            f"Eligible youths waiting for a mentor for more than {days} days: {len(waiting)}"
         )
-        for line in found.unpaired if unpaired else found.unpaired[:10]:
-            console.print(f"  {safe(line)}")
+        # from the rows, not `found.unpaired`'s lines: each youth named by the #id that
+        # `mentorbot pair` takes
+        for application, person in waiting if unpaired else waiting[:10]:
+            console.print(
+                f"  youth {named(person.id, person.display_name)} "
+                f"({safe(application.region or '-')}), "
+                f"eligible for {waiting_days(application.decided_at, now)} days"
+            )
 
     run_with_services(work)
 

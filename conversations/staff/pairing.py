@@ -19,6 +19,7 @@ from conversations.core import codec
 from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.lifecycle import OPEN_STATUSES, change_status
+from conversations.staff.people import FindError, find_person
 from storage import applications, audit, outbox, people
 from storage.models import (
     ApplicationStatus,
@@ -122,22 +123,12 @@ async def open_pairings_count(session: AsyncSession, mentor_id: int) -> int:
 
 
 async def find_mentor(session: AsyncSession, reference: str) -> Person | None:
-    """A mentor by person id, Slack user id or email."""
-    reference = reference.strip()
-    person: Person | None = None
-    person_id = codec.parse_id(reference)
-    if person_id is not None:
-        person = await session.get(Person, person_id)
-    elif "@" in reference:
-        profile = await session.scalar(
-            select(MentorProfile).where(func.lower(MentorProfile.email) == reference.lower())
-        )
-        person = await session.get(Person, profile.person_id) if profile else None
-    else:
-        person = await people.find_by_identity(session, Channel.SLACK, reference)
-    if person is None or person.role != Role.MENTOR or person.erased_at is not None:
+    """A mentor by any reference `staff.people.find_person` accepts (person id, Slack user
+    id, email...); None if it names no mentor, or several people."""
+    try:
+        return await find_person(session, reference, role=Role.MENTOR)
+    except FindError:
         return None
-    return person
 
 
 async def pair(

@@ -79,7 +79,9 @@ async def test_errors_are_clear(env: dict[str, str]) -> None:
     out = await run(env, "mentor", "add", "nobody@acme.example", "--by", "Camille", code=1)
     assert "Slack does not know nobody@acme.example" in out
     out = await run(env, "pair", "999", "UCLAIRE", "--by", "Camille", code=1)
-    assert "No mentor 'UCLAIRE'" in out
+    assert "No youth found for '999' (looked up as person id 999)." in out
+    assert "No mentor found for 'UCLAIRE' (looked up as Slack user id UCLAIRE)." in out
+    assert "`mentorbot review` and `mentorbot status --unpaired`" in out
     bad = {**env, "MENTORBOT_TIMEZONE": "Mars/Olympus"}
     out = await run(bad, "status", code=2)
     assert "MENTORBOT_TIMEZONE" in out
@@ -91,4 +93,4 @@ async def test_errors_are_clear(env: dict[str, str]) -> None:
 
 async def test_a_refusal_naming_what_staff_typed_is_shown_as_typed(env: dict[str, str]) -> None:
     out = await run(env, "pair", "999", "[/]\x1b[2J", "--by", "Camille", code=1)
-    assert "No mentor '[/]\\x1b[2J'" in out
+    assert "No mentor found for '[/]\\x1b[2J': it is not a person id (#12)" in out

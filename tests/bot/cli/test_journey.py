@@ -38,9 +38,12 @@ async def test_a_mentor_is_registered_paired_and_checked_in_by_hand(
     async with services.sessions() as session:
         profile = (await session.scalars(select(MentorProfile))).one()
     assert (profile.email, profile.region, profile.capacity) == ("claire@acme.example", "idf", 2)
+    assert f"Mentor #{profile.person_id} Claire (UCLAIRE) registered, capacity 2." in out
 
     out = await run(env, "pair", str(youth.id), "UCLAIRE", "--by", "Camille")
-    assert "Pairing 1 created" in out
+    assert (
+        f"Pairing 1 created: youth #{youth.id} Inès with mentor #{profile.person_id} Claire." in out
+    )
     assert "Messages sent now: 2" in out
     assert "vous accompagnez désormais Inès" in slack.messages("UCLAIRE")[0]["text"]
     youth_sees = telegram.texts(7001, plain=True)

@@ -50,7 +50,7 @@ async def test_a_request_is_resolved_once(services: Services, env: dict[str, str
         session.add(SupportRequest(person_id=youth.id, kind="human", created_at=TUESDAY))
 
     out = await run(env, "review", "resolve", "1", "--by", "[/]Camille")
-    assert "Request 1 resolved." in out
+    assert f"Request 1 (#{youth.id} Inès) resolved." in out
     out = await run(env, "review", "resolve", "1", "--by", "Léa", code=1)
     assert "Request 1 was already resolved by [/]Camille." in out
     out = await run(env, "review")

@@ -26,7 +26,7 @@ async def test_status_shows_an_unpaired_youth_as_typed(
     out = await run(env, "status", "--unpaired")
 
     assert "waiting for a mentor for more than 20 days: 1" in out
-    assert f"  youth {youth.id} {shown} (-), eligible for 30 days" in out.splitlines()
+    assert f"  youth #{youth.id} {shown} (-), eligible for 30 days" in out.splitlines()
     assert_shown(out, shown)
 
 
