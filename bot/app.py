@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import TemplateRenderer
-from bot.settings import Settings
+from bot.settings import Settings, TelegramMode
 from conversations.core.clock import Clock, SystemClock
 from conversations.core.engine import Engine, Router
 from conversations.core.messages import Channel, Sender
@@ -98,6 +98,19 @@ def build_scheduler(services: Services, senders: Mapping[str, Sender]) -> Schedu
     )
 
 
+class TemplateLabels:
+    """The engine's `Labels`: a template's plain text, for data shown rather than said."""
+
+    def __init__(self, renderer: TemplateRenderer) -> None:
+        self._renderer = renderer
+        self._keys = {locale: renderer.keys(locale) for locale in ("fr", "en")}
+
+    def label_of(self, key: str, locale: str) -> str | None:
+        if key not in self._keys.get(locale, set()):
+            return None
+        return self._renderer.text(key, locale, Channel.CONSOLE).strip() or None
+
+
 def routers() -> dict[Channel, tuple[Router, ...]]:
     """Which role routers see each channel's events, first claimant first."""
     youth = YouthRouter()
@@ -128,7 +141,15 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     rules = load_rules(settings.rules_file)
     config = programme_config(settings)
     renderer = TemplateRenderer(settings.templates_dir, settings.zone)
-    engine = Engine(sessions, clock, rules, config, routers(), staff_directory(settings))
+    engine = Engine(
+        sessions,
+        clock,
+        rules,
+        config,
+        routers(),
+        staff_directory(settings),
+        TemplateLabels(renderer),
+    )
     return Services(
         settings=settings,
         clock=clock,
@@ -224,13 +245,28 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
                 stack.callback(loop.remove_signal_handler, signum)
         telegram_webhook = None
         if settings.telegram_bot_token is not None:
-            from handlers.telegram import running
+            from handlers.telegram import Webhook, running
 
-            handler, telegram_sender, secret = await stack.enter_async_context(running(services))
+            url, secret = settings.telegram_webhook_url, settings.telegram_webhook_secret
+            # the settings refuse webhook mode without its URL and secret
+            webhook = (
+                Webhook(url, secret.get_secret_value())
+                if settings.telegram_mode is TelegramMode.WEBHOOK and url and secret
+                else None
+            )
+            handler, telegram_sender = await stack.enter_async_context(
+                running(
+                    services.engine,
+                    services.renderer,
+                    token=settings.telegram_bot_token.get_secret_value(),
+                    base_url=settings.telegram_api_base_url,
+                    webhook=webhook,
+                )
+            )
             senders["telegram"] = telegram_sender
             stack.push_async_callback(telegram_sender.close)
-            if secret is not None:
-                telegram_webhook = (handler, secret)
+            if webhook is not None:
+                telegram_webhook = (handler, webhook.secret)
             logger.info("Telegram started (%s)", settings.telegram_mode)
         slack_http = None
         if settings.slack_bot_token is not None:
@@ -256,8 +292,13 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
         if telegram_webhook is not None or slack_http is not None:
             from handlers.web import serve_http
 
+            signing = settings.slack_signing_secret
             runner = await serve_http(
-                settings.http_host, settings.http_port, telegram=telegram_webhook, slack=slack_http
+                settings.http_host,
+                settings.http_port,
+                telegram=telegram_webhook,
+                slack=slack_http,
+                slack_signing_secret=signing.get_secret_value() if signing is not None else None,
             )
             stack.push_async_callback(runner.cleanup)
             logger.info("Web server on %s:%s", settings.http_host, settings.http_port)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+from conversations.core import codec
 from conversations.core.engine import Engine
 from conversations.core.messages import (
     Channel,
@@ -39,8 +40,10 @@ def parse_line(line: str, external_id: str, buttons: list[str]) -> Incoming:
             command=command,
             args=args.strip(),
         )
-    if text.isdigit() and 1 <= int(text) <= len(buttons):
-        return Incoming(Channel.CONSOLE, external_id, Kind.CHOICE, choice=buttons[int(text) - 1])
+    # ASCII digits only: "²".isdigit() is true, and int("²") raises
+    index = codec.button_number(text, len(buttons))
+    if index is not None:
+        return Incoming(Channel.CONSOLE, external_id, Kind.CHOICE, choice=buttons[index])
     return Incoming(Channel.CONSOLE, external_id, Kind.TEXT, text=line)
 
 

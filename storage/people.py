@@ -10,13 +10,9 @@ from sqlalchemy import Executable, Table, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager
 
 from storage.models import ConversationState, Identity, Person, ProcessedEvent
-
-# `session.info` key: the people this transaction knows to be in no flow (their state row
-# was looked for, or deleted), so storing a state does not look for it once more
-_NO_STATE = "people.no_state"
 
 __all__ = [
     "clear_state",
@@ -28,6 +24,10 @@ __all__ = [
     "mark_processed",
     "set_state",
 ]
+
+# `session.info` key: the people this transaction knows to be in no flow (their state row
+# was looked for, or deleted), so storing a state does not look for it once more
+_NO_STATE = "people.no_state"
 
 
 async def mark_processed(session: AsyncSession, channel: str, event_id: str, now: datetime) -> bool:
@@ -63,13 +63,8 @@ def _mark_statement(dialect: str) -> Executable:
 
 async def find_by_identity(session: AsyncSession, channel: str, external_id: str) -> Person | None:
     """The person behind a channel account, with their identities loaded."""
-    result = await session.execute(
-        select(Person)
-        .join(Identity)
-        .where(Identity.channel == channel, Identity.external_id == external_id)
-        .options(selectinload(Person.identities))
-    )
-    return result.scalar_one_or_none()
+    person, _state = await find_with_state(session, channel, external_id)
+    return person
 
 
 async def find_with_state(

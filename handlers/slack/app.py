@@ -23,6 +23,7 @@ from conversations.core.messages import Channel, Incoming, Kind, Reply
 from conversations.core.response import Home, Response
 from handlers.slack.blocks import SlackRenderer, Templates, answered_blocks
 from handlers.slack.home import home_view
+from handlers.text import storable_incoming
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,7 @@ class SlackBot:
 
     async def handle(self, incoming: Incoming, *, message: Mapping[str, str] | None = None) -> None:
         """Hand an event to the engine and do what its response says."""
+        incoming = storable_incoming(incoming)
         response = await self.engine.handle(incoming)
         await self.respond(incoming, response, message=message)
 

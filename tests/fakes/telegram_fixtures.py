@@ -2,7 +2,7 @@
 talks to it the way Telegram delivers updates (messages, button presses with the keyboard's
 real `callback_data`), reading back what the stand-in shows in the chat.
 
-Fixtures (`api`, `telegram`) are registered in `tests/conftest.py`.
+Fixtures (`api`, `telegram`) are registered in `tests/handlers/conftest.py`.
 """
 
 from __future__ import annotations
@@ -16,16 +16,13 @@ from typing import Any
 
 from sqlalchemy import MetaData, select
 from telegram import Update
-from telegram.ext import Application
 
 from bot.app import Services
-from handlers.telegram import TelegramBot, TelegramOutput, attach, build_application
+from handlers.telegram import AnyApplication, TelegramBot, build_bot
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.telegram_updates import JSONDict, UpdateFactory
 
 USER = 5550001
-
-AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 @dataclass
@@ -40,9 +37,9 @@ class RunningBot:
 
 @asynccontextmanager
 async def running_bot(api: FakeBotApi, services: Services) -> AsyncIterator[RunningBot]:
-    application = build_application(api.token, api.base_url)
-    handler = TelegramBot(services.engine, TelegramOutput(application.bot, services.renderer))
-    attach(application, handler)
+    application, handler = build_bot(
+        services.engine, services.renderer, token=api.token, base_url=api.base_url
+    )
     async with application:
         yield RunningBot(api, application, handler, services)
 

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import time_machine
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden
 from typer.testing import CliRunner
 
@@ -28,7 +30,16 @@ from bot import cli
 from bot.app import Services, build
 from bot.settings import Settings
 from conversations.core.clock import FixedClock
-from handlers.telegram import COMMANDS, set_command_menu
+from conversations.core.messages import Incoming, Reply
+from conversations.core.response import Response
+from handlers.telegram import (
+    COMMANDS,
+    TelegramBot,
+    TelegramOutput,
+    attach,
+    build_application,
+    set_command_menu,
+)
 from storage.models import (
     Application,
     AuditLog,
@@ -498,10 +509,10 @@ async def test_a_send_refused_with_403_does_not_break_anything(
     api = telegram.api
     youth = await at_birth_date(telegram)
     api.block(USER)
-    with caplog.at_level(logging.ERROR, logger="handlers.telegram"):
+    with caplog.at_level(logging.ERROR, logger="handlers.telegram.app"):
         said = await youth.says("01/01/2000")
     assert said == ""
-    (record,) = [r for r in caplog.records if r.name == "handlers.telegram"]
+    (record,) = [r for r in caplog.records if r.name == "handlers.telegram.app"]
     assert record.message == "error while handling a Telegram update"
     assert record.exc_info is not None
     assert isinstance(record.exc_info[1], Forbidden)
@@ -518,13 +529,13 @@ async def test_a_failed_reply_gets_an_apology_and_the_answer_is_kept(
 ) -> None:
     youth = await at_birth_date(telegram)
     telegram.api.fail_next("sendMessage", error_code=500, description="Internal Server Error")
-    with caplog.at_level(logging.ERROR, logger="handlers.telegram"):
+    with caplog.at_level(logging.ERROR, logger="handlers.telegram.app"):
         said = await youth.says("01/01/2000")
     assert (
         said
         == "Oups, un problème de mon côté. Tes réponses sont gardées : réessaie dans un instant."
     )
-    assert [r.message for r in caplog.records if r.name == "handlers.telegram"] == [
+    assert [r.message for r in caplog.records if r.name == "handlers.telegram.app"] == [
         "error while handling a Telegram update"
     ]
     assert (await the_application(telegram.services)).answers["birth_date"] == "2000-01-01"
@@ -579,3 +590,61 @@ async def test_a_fast_typist_hitting_the_chat_limit_still_gets_the_question(
     assert "quartier prioritaire" in said
     assert [call.status for call in telegram.api.calls("sendMessage")[-2:]] == [429, 200]
     assert waited == [2.0]
+
+
+async def test_a_database_error_is_logged_on_one_line_without_what_was_typed(
+    api: FakeBotApi, services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Refusing:
+        async def handle(self, incoming: Incoming) -> Response:
+            raise DBAPIError(
+                "INSERT INTO application (answers) VALUES ($1)",
+                {"answers": incoming.text},
+                Exception("invalid byte sequence for encoding"),
+            )
+
+    application = build_application(api.token, api.base_url)
+    attach(application, TelegramBot(Refusing(), TelegramOutput(application.bot, services.renderer)))
+    update = UpdateFactory().text_message(USER, "mon adresse secrète")
+    async with application:
+        with caplog.at_level(logging.ERROR, logger="handlers.telegram.app"):
+            await application.process_update(Update.de_json(update, application.bot))
+    (record,) = caplog.records
+    assert record.getMessage() == (
+        f"database error while handling Telegram update {update['update_id']} "
+        "(DBAPIError: Exception)"
+    )
+    assert record.exc_info is None
+    assert api.texts(USER, plain=True) == [
+        "Oups, un problème de mon côté. Tes réponses sont gardées : réessaie dans un instant."
+    ]
+
+
+async def test_a_pressed_message_becomes_what_the_engine_says(
+    api: FakeBotApi, services: Services
+) -> None:
+    class Answering:
+        async def handle(self, incoming: Incoming) -> Response:
+            return Response(
+                replies=[Reply("common.help", {"consented": True})],
+                update=Reply("privacy.declined"),
+            )
+
+    application = build_application(api.token, api.base_url)
+    output = TelegramOutput(application.bot, services.renderer)
+    attach(application, TelegramBot(Answering(), output))
+    async with application:
+        asked = await application.bot.send_message(
+            USER,
+            "Tu acceptes ?",
+            reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("Oui", callback_data="x")]]),
+        )
+        press = UpdateFactory().callback(
+            USER, "x", message_id=asked.message_id, reply_markup=asked.reply_markup.to_dict()
+        )
+        await application.process_update(Update.de_json(press, application.bot))
+    first, second = api.messages(USER)
+    assert "reply_markup" not in first
+    assert "je ne garde rien d'autre que ton refus" in first["text"]  # edited in place
+    assert "Ce que je sais faire" in second["text"]
+    assert [call.ok for call in api.calls("answerCallbackQuery")] == [True]

@@ -10,6 +10,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from handlers.slack import incoming
 from handlers.slack.app import SlackBot
+from handlers.text import storable_incoming
 
 # every modal the bot opens; the engine refuses a form it does not know (the information
 # window has no submit button)
@@ -18,7 +19,7 @@ FORMS = re.compile(r".+")
 
 def register(bot: SlackBot) -> None:
     async def on_submission(ack: AsyncAck, body: dict[str, Any]) -> None:
-        event = incoming.submission(body)
+        event = storable_incoming(incoming.submission(body))
         response = await bot.engine.handle(event)
         if response.form_errors:
             await ack(

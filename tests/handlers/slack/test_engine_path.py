@@ -292,3 +292,20 @@ async def test_app_home_shows_what_is_true_now(slack: SlackHarness, services: Se
     ]
     assert f"ho:{found_pair}" not in values  # the outcome is recorded already
     assert f"hl:{found_pair}" in values
+
+
+async def test_nul_and_lone_surrogates_from_slack_are_stored_without_them(
+    slack: SlackHarness, services: Services
+) -> None:
+    pairing_id, _, _ = await make_pair(services, mentor_slack=MENTOR)
+    await slack.send(
+        *slack.requests.view_submission(
+            MENTOR,
+            "concern",
+            {"note": "il ne\x00 répond plus \ud800"},
+            private_metadata=json.dumps({"pairing": pairing_id}),
+            view_id="VNUL",
+        )
+    )
+    [concern] = await rows(services, Interaction)
+    assert concern.note == "il ne répond plus"

@@ -1,0 +1,234 @@
+"""The Telegram bot: the PTB `Application`, the update handler feeding the engine, and the
+bot running by long polling or behind the webhook.
+
+Everything comes in as arguments (the engine, a renderer, the token, the API's base URL, the
+webhook's URL and secret): nothing here reads the settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.exc import DBAPIError
+from telegram import Bot, CallbackQuery, Message, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from conversations.core.messages import Incoming, Renderer, Reply
+from conversations.core.response import Response
+from handlers.errors import error_name
+from handlers.telegram.incoming import to_incoming
+from handlers.telegram.menu import LOCALES, set_command_menu
+from handlers.telegram.rendering import TelegramOutput
+from handlers.telegram.sender import TelegramSender
+from handlers.telegram.transport import AiohttpRequest
+
+__all__ = [
+    "AnyApplication",
+    "Handles",
+    "TelegramBot",
+    "Webhook",
+    "attach",
+    "build_application",
+    "build_bot",
+    "running",
+]
+
+logger = logging.getLogger(__name__)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class Handles(Protocol):
+    """The engine, as the adapter sees it."""
+
+    async def handle(self, incoming: Incoming) -> Response: ...
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts updates, and the secret it sends with each (scaled-out mode)."""
+
+    url: str
+    secret: str
+
+
+class TelegramBot:
+    """Feeds updates to the engine and answers in the chat."""
+
+    def __init__(self, engine: Handles, output: TelegramOutput) -> None:
+        self.engine = engine
+        self.output = output
+
+    @property
+    def bot(self) -> Bot:
+        return self.output.bot
+
+    async def handle(self, update: Update) -> None:
+        """Handle one update (deduplicated by its id). Errors propagate: to the webhook,
+        which answers 503 while the database is out of reach so that Telegram delivers the
+        update again, and to PTB's error handler (`attach`) in long polling."""
+        query = update.callback_query
+        # the button's spinner stops while the engine works: its answer is not waited for
+        # before handling (a stale query id must not stop the work)
+        answering = asyncio.ensure_future(self._answer(query)) if query is not None else None
+        try:
+            incoming = to_incoming(update)
+            if incoming is None:
+                return
+            response = await self.engine.handle(incoming)
+            await self._respond(incoming, response, _pressed(query))
+        finally:
+            if answering is not None:
+                await answering
+
+    async def _respond(
+        self, incoming: Incoming, response: Response, pressed: Message | None
+    ) -> None:
+        """Settle the pressed message (while the replies go out) and post the replies."""
+        settling = None
+        if pressed is not None and (response.update is not None or response.replies):
+            settling = asyncio.ensure_future(self._settle(pressed, response.update))
+        try:
+            if response.replies and incoming.chat_id is not None:
+                await self.output.send(incoming.chat_id, response.replies)
+        finally:
+            if settling is not None:
+                await settling
+
+    @staticmethod
+    async def _answer(query: CallbackQuery) -> None:
+        with contextlib.suppress(TelegramError):
+            await query.answer()
+
+    async def _settle(self, pressed: Message, update: Reply | None) -> None:
+        """The pressed keyboard is used up: the message becomes what the engine says it
+        should (`Response.update`), or loses its buttons, so it cannot be pressed twice."""
+        with contextlib.suppress(TelegramError):
+            if update is not None:
+                await self.bot.edit_message_text(
+                    self.output.text(update),
+                    chat_id=pressed.chat.id,
+                    message_id=pressed.message_id,
+                    parse_mode=ParseMode.HTML,
+                )
+            else:
+                await self.bot.edit_message_reply_markup(
+                    chat_id=pressed.chat.id, message_id=pressed.message_id
+                )
+
+    async def apologise(self, update: object) -> None:
+        """Tell the person something went wrong on our side (their answers are kept)."""
+        if not isinstance(update, Update) or update.effective_chat is None:
+            return
+        if update.effective_chat.type != ChatType.PRIVATE:
+            return
+        user = update.effective_user
+        locale = (user.language_code or "fr")[:2] if user else "fr"
+        reply = Reply("common.error", locale=locale if locale in LOCALES else "fr")
+        with contextlib.suppress(TelegramError):
+            await self.output.send(str(update.effective_chat.id), [reply])
+
+
+def _pressed(query: CallbackQuery | None) -> Message | None:
+    """The message whose button was pressed, when the bot can still edit it (PTB gives an
+    `InaccessibleMessage` for one too old or deleted)."""
+    if query is None or query.message is None or not query.message.is_accessible:
+        return None
+    message = query.message
+    return message if isinstance(message, Message) else None
+
+
+def build_application(token: str, base_url: str) -> AnyApplication:
+    """A PTB `Application` pointed at `base_url` (the real Bot API or a stand-in). Its calls
+    go over aiohttp (`transport`); long polling keeps PTB's own client."""
+    return (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_url.replace("/bot", "/file/bot", 1))
+        .request(AiohttpRequest())
+        .build()
+    )
+
+
+def attach(application: AnyApplication, handler: TelegramBot) -> None:
+    """Route every update to `handler`, with one error handler for the platform."""
+
+    async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        await handler.handle(update)
+
+    async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        if isinstance(error, DBAPIError):
+            # its message holds the statement's parameters, what the person typed: one line
+            # that names the error only
+            update_id = update.update_id if isinstance(update, Update) else None
+            logger.error(
+                "database error while handling Telegram update %s (%s)",
+                update_id,
+                error_name(error),
+            )
+        else:
+            logger.error("error while handling a Telegram update", exc_info=error)
+        await handler.apologise(update)
+
+    application.add_handler(TypeHandler(Update, on_update))
+    application.add_error_handler(on_error)
+
+
+def build_bot(
+    engine: Handles, renderer: Renderer, *, token: str, base_url: str
+) -> tuple[AnyApplication, TelegramBot]:
+    """The `Application` with every update routed to the engine, not started."""
+    application = build_application(token, base_url)
+    handler = TelegramBot(engine, TelegramOutput(application.bot, renderer))
+    attach(application, handler)
+    return application, handler
+
+
+@asynccontextmanager
+async def running(
+    engine: Handles,
+    renderer: Renderer,
+    *,
+    token: str,
+    base_url: str,
+    webhook: Webhook | None = None,
+) -> AsyncIterator[tuple[TelegramBot, TelegramSender]]:
+    """The Telegram bot started until the block ends: long polling, or with `webhook` the
+    webhook registered (the web server, `handlers.web`, then receives the updates and
+    checks `webhook.secret`). Yields the update handler and the outbox sender."""
+    application, handler = build_bot(engine, renderer, token=token, base_url=base_url)
+    sender = TelegramSender(application.bot, renderer)
+    try:
+        await application.initialize()
+    except Exception:
+        # python-telegram-bot leaves its HTTP client open when initialising fails (a refused
+        # token, an unreachable API): close it before the error reaches the operator
+        await application.bot.request.shutdown()
+        raise
+    async with application:
+        await set_command_menu(application.bot, renderer)
+        await application.start()
+        if webhook is not None:
+            await application.bot.set_webhook(
+                webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
+            )
+        elif application.updater is not None:
+            await application.updater.start_polling(
+                allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+            )
+        try:
+            yield handler, sender
+        finally:
+            if application.updater is not None and application.updater.running:
+                await application.updater.stop()
+            await application.stop()

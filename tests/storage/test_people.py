@@ -1,0 +1,135 @@
+"""People repository: the person, their accounts and their state in one SELECT, and no
+second look for a state row the transaction already knows is missing."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage import people
+from storage.database import create_engine, create_sessions, upgrade
+from storage.models import ConversationState, Identity
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(any_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(any_database_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(db: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessions(db)
+
+
+def count_selects(db: AsyncEngine) -> list[str]:
+    seen: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    event.listen(db.sync_engine, "before_cursor_execute", before)
+    return seen
+
+
+async def test_person_accounts_and_state_in_one_select(
+    db: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session, session.begin():
+        person = await people.create_person(
+            session,
+            role="mentor",
+            channel="slack",
+            external_id="U1",
+            chat_id="D1",
+            locale="fr",
+            now=NOW,
+        )
+        session.add(Identity(person_id=person.id, channel="telegram", external_id="42"))
+        await people.set_state(session, person.id, flow="f", step="s", data={"a": 1}, now=NOW)
+        person_id = person.id
+    selects = count_selects(db)
+    async with sessions() as session:
+        found, state = await people.find_with_state(session, "telegram", "42")
+        assert found is not None
+        assert found.id == person_id
+        assert sorted((i.channel, i.external_id) for i in found.identities) == [
+            ("slack", "U1"),
+            ("telegram", "42"),
+        ]
+        assert state is not None
+        assert (state.flow, state.step, state.data) == ("f", "s", {"a": 1})
+        assert people.identity_on(found, "slack") is not None
+    assert len(selects) == 1
+    async with sessions() as session:
+        assert await people.find_with_state(session, "telegram", "43") == (None, None)
+
+
+async def test_a_state_known_missing_is_not_looked_for_again(
+    db: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session, session.begin():
+        person = await people.create_person(
+            session,
+            role="youth",
+            channel="telegram",
+            external_id="7",
+            chat_id="7",
+            locale="fr",
+            now=NOW,
+        )
+        selects = count_selects(db)
+        await people.set_state(session, person.id, flow="f", step="one", data={}, now=NOW)
+        assert selects == []  # a new person has no state: nothing to look for
+        await people.clear_state(session, person.id)
+        await people.set_state(session, person.id, flow="f", step="two", data={}, now=NOW)
+        assert selects == []
+        person_id = person.id
+    async with sessions() as session, session.begin():
+        found, state = await people.find_with_state(session, "telegram", "7")
+        assert state is not None
+        assert state.step == "two"
+        assert found is not None
+        await people.set_state(session, person_id, flow="f", step="three", data={}, now=NOW)
+    async with sessions() as session:
+        stored = await session.get(ConversationState, person_id)
+        assert stored is not None
+        assert stored.step == "three"
+
+
+async def test_what_a_rolled_back_transaction_learnt_is_forgotten(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        person = await people.create_person(
+            session,
+            role="youth",
+            channel="telegram",
+            external_id="8",
+            chat_id="8",
+            locale="fr",
+            now=NOW,
+        )
+        await people.set_state(session, person.id, flow="f", step="kept", data={}, now=NOW)
+        person_id = person.id
+    async with sessions() as session:
+        async with session.begin():
+            await people.clear_state(session, person_id)
+            await session.rollback()  # the state row is back
+        async with session.begin():
+            state = await people.set_state(
+                session, person_id, flow="f", step="again", data={}, now=NOW
+            )
+            assert state.step == "again"
+    async with sessions() as session:
+        rows = (await session.execute(select(ConversationState))).scalars().all()
+        assert [(r.person_id, r.step) for r in rows] == [(person_id, "again")]
