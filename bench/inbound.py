@@ -2,14 +2,15 @@
 echo bot on the same stand-in Bot API, in the same run; Slack button presses from arrival
 to Bolt's acknowledgement.
 
-Telegram: complete eligibility journeys of 10 updates each (/start, the privacy button, the
+Telegram: complete eligibility journeys of 11 updates each (/start, the privacy button, the
 diploma button, a typed birth date, buttons for the next four questions, a typed field, a
-typed e-mail) are fed one at a time with `process_update` to the `Application` as
-`mentorbot run` builds it (`handlers.telegram.build_bot`), and as many text updates to a
-bare PTB `Application` whose one `MessageHandler` replies the same text, both against the
-stand-in Bot API (`tests/fakes/telegram_api.py`) on 127.0.0.1. The two are interleaved (one
-journey, then ten echoes) so that a busy machine slows both alike; only `process_update` is
-timed (building the updates and reading the stand-in's chat are not). Rates are updates per
+typed e-mail, and "that's right" on the answers read back) are fed one at a time with
+`process_update` to the `Application` as `mentorbot run` builds it
+(`handlers.telegram.build_bot`), and as many text updates to a bare PTB `Application` whose
+one `MessageHandler` replies the same text, both against the stand-in Bot API
+(`tests/fakes/telegram_api.py`) on 127.0.0.1. The two are interleaved (one journey, then as
+many echoes) so that a busy machine slows both alike; only `process_update` is timed
+(building the updates and reading the stand-in's chat are not). Rates are updates per
 second; the ratio Mentorbot / bare bot is printed last. Target: >= 0.5 on a SQLite file.
 
 Slack: a mentor presses a check-in button over HTTP (the Bolt app served by
@@ -77,6 +78,8 @@ STEPS: tuple[tuple[str, str], ...] = (
     ("press", "region:idf"),
     ("say", "Contrôle de gestion"),
     ("say", "youth@example.fr"),
+    # the answers read back: "that's right" (an 11th update since the summary came in)
+    ("press", "confirm:yes"),
 )
 
 

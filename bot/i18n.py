@@ -27,7 +27,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound, pass_context
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+    pass_context,
+)
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -133,7 +140,9 @@ class TemplateRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,
         )
+        self._resolved: dict[tuple[str, str, Channel], Template] = {}
         self.env.globals["t"] = self._include
         self.env.globals["region_name"] = region_name
         self.env.filters["date"] = self._date
@@ -203,9 +212,15 @@ class TemplateRenderer:
     # -- rendering
 
     def _markup(self, key: str, locale: str, channel: Channel, context: Mapping[str, Any]) -> str:
-        template = self.env.select_template(
-            [template_path(key, locale, channel), template_path(key, locale)]
-        )
+        found = (key, locale, channel)
+        template = self._resolved.get(found)
+        if template is None:
+            # compiled and resolved (channel override or not) once per process: a change to
+            # the templates is read at the next start
+            template = self.env.select_template(
+                [template_path(key, locale, channel), template_path(key, locale)]
+            )
+            self._resolved[found] = template
         return template.render({**context, "_locale": locale, "_channel": channel.value})
 
     def text(

@@ -42,7 +42,10 @@ class DatabaseUnavailable(Exception):
 def create_engine(url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys, WAL and a busy timeout."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        # every session ends its own transaction (commit, or rollback on error), so the
+        # pool's extra rollback on each return is one more SQLite thread round trip per
+        # handled event for nothing
+        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -43,8 +43,11 @@ ACTIONS: dict[str, int] = {
     "situation": 0,
     "region": 0,
     "email": 0,
+    "confirm": 0,
+    "change": 0,
     "contract": 0,
     "at_level": 0,
+    "faq": 0,  # youth FAQ: that answers it, ask a person, yes/no, a topic ("faq:t.cost")
     # youth pulse: contact this month, job search, continue after silent rounds
     "pu": 1,
     "pj": 1,

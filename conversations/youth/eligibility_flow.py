@@ -40,6 +40,7 @@ from conversations.rules.eligibility import (
     needs_social_question,
 )
 from conversations.youth import eligibility_answers as answers
+from conversations.youth import mydata
 from storage import applications, people
 from storage.models import Application, ApplicationStatus, SupportRequest
 
@@ -59,6 +60,8 @@ class Step(StrEnum):
     REGION = "region"
     FIELD = "field"
     EMAIL = "email"
+    # the answers read back before the decision: "that's right" or "change an answer"
+    CONFIRM = "confirm"
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ async def on_input(turn: Turn) -> None:
     assert state is not None  # noqa: S101 - the engine routes here only with a state
     if state.step == Step.PRIVACY:
         await _on_privacy(turn)
+        return
+    if state.step == Step.CONFIRM:
+        await _on_confirm(turn)
         return
     question = BY_STEP.get(state.step)
     if question is None:
@@ -291,7 +297,97 @@ async def _ask_next(turn: Turn, application: Application) -> None:
             )
             _ask(turn, question)
             return
-    await _finish(turn, application, decision)
+    await _read_back(turn, application)
+
+
+# ---------------------------------------------------------------- read back
+
+
+def _summary_items(turn: Turn, application: Application) -> list[dict[str, Any]]:
+    """Each answer given, in words, in the order asked."""
+    words = mydata.explain_answers(turn, dict(application.answers))
+    items: list[dict[str, Any]] = []
+    for question in QUESTIONS:
+        raw = application.answers.get(question.step.value)
+        if raw is None:
+            continue
+        item: dict[str, Any] = {
+            "step": question.step.value,
+            "value": words.get(question.step, raw),
+            "date": raw if question.step is Step.BIRTH_DATE else None,
+        }
+        items.append(item)
+    return items
+
+
+async def _read_back(turn: Turn, application: Application) -> None:
+    """Before the decision: the answers read back, with "that's right" / "change one"."""
+    turn.state = await people.set_state(
+        turn.session,
+        turn.person.id,
+        flow=FLOW,
+        step=Step.CONFIRM,
+        data={"application_id": application.id},
+        now=turn.now,
+    )
+    _show_summary(turn, application)
+
+
+def _show_summary(turn: Turn, application: Application) -> None:
+    turn.say(
+        "eligibility.summary",
+        (
+            Choice("choice.confirm.yes", codec.encode("confirm", value="yes")),
+            Choice("choice.confirm.change", codec.encode("confirm", value="change")),
+        ),
+        columns=2,
+        items=_summary_items(turn, application),
+    )
+
+
+async def _on_confirm(turn: Turn) -> None:
+    application = await _application(turn)
+    incoming = turn.incoming
+    button = codec.decode(incoming.choice) if incoming.kind is Kind.CHOICE else None
+    choice: str | None = None
+    if button is not None and button.action == "confirm" and button.value in ("yes", "change"):
+        choice = button.value
+    elif button is not None and button.action == "change":
+        await _change(turn, application, button.value)
+        return
+    elif incoming.kind is Kind.TEXT:
+        said = parsing.parse_tristate(incoming.text[:100])
+        choice = {Tristate.YES: "yes", Tristate.NO: "change"}.get(said) if said else None
+    if choice == "yes":
+        decision = decide(turn.rules, Answers.from_mapping(application.answers), turn.today)
+        await _finish(turn, application, decision)
+        return
+    if choice == "change":
+        turn.say(
+            "eligibility.which_change",
+            tuple(
+                Choice(f"summary_label.{item['step']}", codec.encode("change", value=item["step"]))
+                for item in _summary_items(turn, application)
+            ),
+            columns=2,
+        )
+        return
+    if incoming.kind is Kind.CHOICE:
+        turn.say("common.stale_button")
+    _show_summary(turn, application)
+
+
+async def _change(turn: Turn, application: Application, step: str) -> None:
+    """Ask one question again; the summary comes back once it is answered."""
+    question = BY_STEP.get(step)
+    if question is None or step not in application.answers:
+        turn.say("common.stale_button")
+        _show_summary(turn, application)
+        return
+    answers = dict(application.answers)
+    del answers[step]
+    application.answers = answers  # a new dict, so SQLAlchemy sees the change
+    await _ask_next(turn, application)
 
 
 async def _finish(turn: Turn, application: Application, decision: Decision) -> None:

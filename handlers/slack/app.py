@@ -70,7 +70,9 @@ class SlackBot:
             client=client,
             signing_secret=signing_secret or "",
             request_verification_enabled=signing_secret is not None,
-            process_before_response=False,
+            # every listener acknowledges first and defers its work (`later`), so Bolt can
+            # answer as soon as the listener returns instead of polling for the ack
+            process_before_response=True,
             logger=bolt_logger,
         )
         # the listeners are registered by `handlers.slack.listeners.register`

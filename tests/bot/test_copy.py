@@ -84,6 +84,11 @@ SAMPLE: dict[str, Any] = {
     "next_checkin_due_at": at(2027, 2, 1),
     "note": "tout va bien",
     "number": 3,
+    "items": [
+        {"step": "diploma", "value": "Bac+5 (master, école)", "date": None},
+        {"step": "birth_date", "value": "2001-03-12", "date": "2001-03-12"},
+        {"step": "region", "value": "Île-de-France", "date": None},
+    ],
     "oldest": [
         {"person": 41, "name": "Inès", "region": "idf", "waiting_days": 20},
         {"person": 42, "name": "Samir", "region": "ara", "waiting_days": 18},

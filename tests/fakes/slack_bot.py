@@ -46,7 +46,7 @@ class SlackHarness:
             services.renderer,
             signing_secret=SECRET,
         )
-        runner = await serve_http("127.0.0.1", 0, slack=bot.app)
+        runner = await serve_http("127.0.0.1", 0, slack=bot.app, slack_signing_secret=SECRET)
         port = runner.addresses[0][1]
         try:
             async with aiohttp.ClientSession() as http:

@@ -165,7 +165,9 @@ async def answer_all(youth: Youth, *, source: str | None = "partner_x") -> str:
     await youth.presses("Je cherche un emploi")
     await youth.presses("Île-de-France")
     await youth.says("Contrôle de gestion")
-    return await youth.says("ines@example.fr")
+    said = await youth.says("ines@example.fr")
+    assert "vérifie tes réponses" in said
+    return await youth.presses("c'est bon")
 
 
 async def answer_until_review(youth: Youth) -> str:
@@ -179,7 +181,9 @@ async def answer_until_review(youth: Youth) -> str:
     await youth.presses("Je cherche un emploi")
     await youth.presses("Occitanie")
     await youth.says("Data")
-    return await youth.presses("Je préfère ne pas la donner")
+    said = await youth.presses("Je préfère ne pas la donner")
+    assert "vérifie tes réponses" in said
+    return await youth.presses("c'est bon")
 
 
 def _as_text(value: object) -> str:

@@ -112,6 +112,11 @@ async def test_eligible_journey_with_buttons_and_typed_answers(telegram: Running
     assert "domaine ou ton projet" in await youth.presses("Île-de-France")
     assert "Ton adresse e-mail ?" in await youth.says("Contrôle de gestion")
     said = await youth.says("ines@example.fr")
+    # read back before the decision: a wrong answer is one tap away from being fixed
+    assert "vérifie tes réponses" in said
+    assert "• Région : Île-de-France" in said
+    assert "• Date de naissance : 12 mars 2001" in said
+    said = await youth.presses("c'est bon")
     assert "Bonne nouvelle Inès : tu es éligible au programme !" in said
     assert "reply_markup" not in api.last_message(USER)  # type: ignore[operator]
 
@@ -154,7 +159,8 @@ async def test_a_journey_by_long_polling(telegram: RunningBot) -> None:
         await youth.presses("Je termine mes études", until="Question 6/8")
         await youth.says("bretagne", until="Question 7/8")
         await youth.says("Ingénierie", until="Question 8/8")
-        said = await youth.presses("Je préfère ne pas la donner", until="tu es éligible")
+        await youth.presses("Je préfère ne pas la donner", until="vérifie tes réponses")
+        said = await youth.presses("c'est bon", until="tu es éligible")
         assert "Bonne nouvelle Inès" in said
     finally:
         await application.updater.stop()
@@ -315,7 +321,8 @@ async def test_interrupted_and_resumed_after_a_restart(
             await youth.presses("Je cherche un emploi")
             await youth.presses("Île-de-France")
             await youth.says("Finance")
-            said = await youth.says("ines@example.fr")
+            await youth.says("ines@example.fr")
+            said = await youth.presses("c'est bon")
             assert "tu es éligible" in said
         application = await the_application(restarted)
         assert application.answers["birth_date"] == "2000-01-01"

@@ -25,6 +25,7 @@ async def answer_all(youth: Person, *, birth: str = "12/03/2001") -> None:
     await youth.presses("region:idf")
     await youth.says("Contrôle de gestion")
     await youth.says("ines@example.fr")
+    await youth.presses("confirm:yes")
 
 
 async def test_eligible_journey(services: Services) -> None:
@@ -43,6 +44,8 @@ async def test_eligible_journey(services: Services) -> None:
     await youth.says("Île-de-France")
     await youth.says("Contrôle de gestion")
     said = await youth.says("ines@example.fr")
+    assert "vérifie tes réponses" in said.text
+    said = await youth.presses("confirm:yes")
     assert "tu es éligible" in said.text
     async with services.sessions() as session:
         application = (await session.execute(select(Application))).scalar_one()
@@ -173,7 +176,8 @@ async def test_dont_know_goes_to_review_and_staff_decides(
     await youth.presses("situation:job_seeker")
     await youth.presses("region:occ")
     await youth.says("Data")
-    said = await youth.presses("email:skip")
+    await youth.presses("email:skip")
+    said = await youth.presses("confirm:yes")
     assert "regard humain" in said.text
     assert "5 jours ouvrés" in said.text
     async with services.sessions() as session:

@@ -67,7 +67,7 @@ async def test_no_email_is_understood(services: Services) -> None:
     youth = Person(services)
     await _until_email(youth)
     said = await youth.says("pas d'email")
-    assert said.replies[0].key == "eligibility.decision_eligible"
+    assert said.replies[0].key == "eligibility.summary"
     assert (await _answers(services))["email"] == "skip"
 
 
@@ -77,7 +77,7 @@ async def test_a_misspelt_provider_is_suggested_once(services: Services) -> None
     said = await youth.says("ines@gmial.com")
     assert "ines@gmail.com" in said.text
     said = await youth.says("ines@gmial.com")  # sent again: it was right after all
-    assert said.replies[0].key == "eligibility.decision_eligible"
+    assert said.replies[0].key == "eligibility.summary"
     assert (await _answers(services))["email"] == "ines@gmial.com"
 
 
@@ -86,7 +86,7 @@ async def test_the_suggestion_taken(services: Services) -> None:
     await _until_email(youth)
     await youth.says("ines@gmial.com")
     said = await youth.says("ines@gmail.com")
-    assert said.replies[0].key == "eligibility.decision_eligible"
+    assert said.replies[0].key == "eligibility.summary"
     assert (await _answers(services))["email"] == "ines@gmail.com"
 
 
@@ -100,3 +100,32 @@ async def test_telegram_refusals_do_not_mention_numbers(services: Services) -> N
     assert "numéro" not in on_telegram  # Telegram's buttons carry no numbers
     assert "boutons" in on_telegram
     assert "numéro" in said.text  # the terminal numbers its options
+
+
+async def test_a_wrong_answer_is_changed_from_the_summary(services: Services) -> None:
+    """ "ile de france" typed as the field: one tap to fix it before the decision."""
+    youth = Person(services)
+    await _until_email(youth)  # the field answered "Finance"
+    said = await youth.says("ines@example.fr")
+    assert "• Domaine : Finance" in said.text
+    said = await youth.presses(said.value_of("Changer"))
+    assert said.replies[0].key == "eligibility.which_change"
+    said = await youth.presses(said.value_of("Domaine"))
+    assert said.replies[-1].key == "eligibility.ask_field"
+    said = await youth.says("Contrôle de gestion")
+    assert "• Domaine : Contrôle de gestion" in said.text  # back to the summary
+    said = await youth.says("oui")
+    assert said.replies[0].key == "eligibility.decision_eligible"
+    assert (await _answers(services))["field"] == "Contrôle de gestion"
+
+
+async def test_the_summary_answers_typed_text_and_stale_buttons(services: Services) -> None:
+    youth = Person(services)
+    await _until_email(youth)
+    await youth.says("ines@example.fr")
+    said = await youth.says("euh")
+    assert said.replies[0].key == "eligibility.summary"
+    said = await youth.presses("change:nothing")
+    assert said.keys[0] == "common.stale_button"
+    said = await youth.says("non")
+    assert said.replies[0].key == "eligibility.which_change"
