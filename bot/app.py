@@ -14,6 +14,7 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import TemplateRenderer
@@ -27,11 +28,13 @@ from conversations.rules.eligibility import EligibilityRules, load_rules
 from conversations.staff.router import StaffRouter
 from conversations.youth.router import YouthRouter
 from handlers.slack import SlackBot, SlackSender, SlackStaffDirectory, build_client, create_bot
+from handlers.telegram import Webhook, running
+from handlers.web import serve_http
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.pacing import Pacer
 from scheduler.service import Scheduler
 from scheduler.ticks import Ticks
-from storage.database import create_engine, create_sessions
+from storage.database import create_engine, create_sessions, readiness, sqlite_file
 
 logger = logging.getLogger(__name__)
 
@@ -245,8 +248,6 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
                 stack.callback(loop.remove_signal_handler, signum)
         telegram_webhook = None
         if settings.telegram_bot_token is not None:
-            from handlers.telegram import Webhook, running
-
             url, secret = settings.telegram_webhook_url, settings.telegram_webhook_secret
             # the settings refuse webhook mode without its URL and secret
             webhook = (
@@ -277,8 +278,6 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
             # last in, first out: the work Slack requests started ends before the rest stops
             stack.push_async_callback(_drain, slack_bot.drain())
             if settings.slack_app_token is not None:
-                from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
                 app_token = settings.slack_app_token.get_secret_value()
                 # slack-sdk retries a refused app-level token forever, silently: check it once
                 await slack_bot.client.apps_connections_open(app_token=app_token)
@@ -289,25 +288,52 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
             else:
                 slack_http = slack_bot.app
                 logger.info("Slack started (HTTP, /slack/events)")
-        if telegram_webhook is not None or slack_http is not None:
-            from handlers.web import serve_http
-
-            signing = settings.slack_signing_secret
-            runner = await serve_http(
-                settings.http_host,
-                settings.http_port,
-                telegram=telegram_webhook,
-                slack=slack_http,
-                slack_signing_secret=signing.get_secret_value() if signing is not None else None,
-            )
-            stack.push_async_callback(runner.cleanup)
-            logger.info("Web server on %s:%s", settings.http_host, settings.http_port)
+        # in every mode (long polling and Socket Mode too): /healthz and /readyz to probe
+        signing = settings.slack_signing_secret
+        runner = await serve_http(
+            settings.http_host,
+            settings.http_port,
+            telegram=telegram_webhook,
+            slack=slack_http,
+            slack_signing_secret=signing.get_secret_value() if signing is not None else None,
+            ready=lambda: readiness(services.db),
+        )
+        stack.push_async_callback(runner.cleanup)
+        logger.info("Web server on %s:%s", settings.http_host, settings.http_port)
+        watch = asyncio.ensure_future(watch_database(services.db))
+        stack.callback(watch.cancel)
         scheduler = build_scheduler(services, senders)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
         logger.info("Mentorbot is running; Ctrl+C to stop.")
         await stop.wait()
         logger.info("Stopping.")
+
+
+# how often a running process looks for its SQLite file
+DATABASE_WATCH_SECONDS = 30.0
+
+
+async def watch_database(db: AsyncEngine, every: float = DATABASE_WATCH_SECONDS) -> None:
+    """Say loudly, once, when the SQLite file is deleted or moved under the running process
+    (it would go on answering from the deleted file, and the next start would create an
+    empty database); and once when it is back."""
+    path = sqlite_file(db)
+    if path is None:
+        return
+    missing = False
+    while True:
+        await asyncio.sleep(every)
+        gone = not path.exists()
+        if gone and not missing:
+            logger.error(
+                "The database file %s has disappeared while Mentorbot runs: what is written "
+                "now is lost at the next start. Stop the bot and restore the file.",
+                path,
+            )
+        elif missing and not gone:
+            logger.warning("The database file %s is back.", path)
+        missing = gone
 
 
 async def _drain(work: Any) -> None:

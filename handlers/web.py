@@ -118,16 +118,34 @@ def slack_events(app: AsyncApp, signing_secret: str | None = None) -> Endpoint:
     return on_slack
 
 
+Readiness = Callable[[], Awaitable[str | None]]
+
+
+def readyz(ready: Readiness | None) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """`/readyz`: 200 when the process can serve (database reachable, schema at head), 503
+    with the reason otherwise, so a load balancer sends traffic elsewhere."""
+
+    async def on_readyz(_request: web.Request) -> web.Response:
+        problem = await ready() if ready is not None else None
+        if problem is not None:
+            return web.json_response({"status": "unavailable", "reason": problem}, status=503)
+        return web.json_response({"status": "ready"})
+
+    return on_readyz
+
+
 def build_web_app(
     *,
     telegram: tuple[TelegramBot, str] | None = None,
     slack: AsyncApp | None = None,
     slack_signing_secret: str | None = None,
+    ready: Readiness | None = None,
 ) -> web.Application:
-    """The web app: `/healthz`, the Telegram webhook (handler, secret) and Slack's
-    endpoint, each when given."""
+    """The web app: `/healthz` (the process), `/readyz` (it can serve), the Telegram
+    webhook (handler, secret) and Slack's endpoint, each when given."""
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_get("/healthz", on_healthz)
+    app.router.add_get("/readyz", readyz(ready))
     if telegram is not None:
         app.router.add_post(TELEGRAM_PATH, telegram_webhook(*telegram))
     if slack is not None:
@@ -142,9 +160,12 @@ async def serve_http(
     telegram: tuple[TelegramBot, str] | None = None,
     slack: AsyncApp | None = None,
     slack_signing_secret: str | None = None,
+    ready: Readiness | None = None,
 ) -> web.AppRunner:
     """Start the web server; the caller cleans the returned runner up."""
-    app = build_web_app(telegram=telegram, slack=slack, slack_signing_secret=slack_signing_secret)
+    app = build_web_app(
+        telegram=telegram, slack=slack, slack_signing_secret=slack_signing_secret, ready=ready
+    )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()

@@ -61,6 +61,10 @@ class Scheduler:
     async def _safely(self, job: str) -> None:
         try:
             await (self.tick() if job == "tick" else self.dispatch())
+        except asyncio.CancelledError:
+            # stopping: the job's transaction was rolled back, its rows are due again (an
+            # outbox row in flight ends in doubt, as after a crash); not an error to report
+            logger.info("scheduler %s stopped while running", job)
         except Exception:
             # the next run tries again; nothing is lost (the due dates are still due)
             logger.exception("scheduler %s failed; it runs again at the next interval", job)
@@ -96,8 +100,10 @@ class Scheduler:
     async def stop(self) -> None:
         """Stop scheduling and wait for a running job to end."""
         if self._scheduler is not None:
+            # no new run, then let the ones in flight finish before the executor cancels
+            self._scheduler.pause()
+            for lock in self._busy.values():
+                async with lock:
+                    pass
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        for lock in self._busy.values():
-            async with lock:
-                pass

@@ -10,6 +10,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
@@ -27,6 +29,8 @@ __all__ = [
     "create_sessions",
     "describe",
     "reachable",
+    "readiness",
+    "sqlite_file",
     "upgrade",
 ]
 
@@ -92,6 +96,36 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Create or migrate the schema to `revision`."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
+
+
+def _current_and_head(connection: Connection) -> tuple[str | None, str | None]:
+    current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return current, head
+
+
+def sqlite_file(engine: AsyncEngine) -> Path | None:
+    """The file of a SQLite database (None for PostgreSQL or an in-memory database)."""
+    url = engine.url
+    if not url.get_backend_name().startswith("sqlite") or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database)).resolve()
+
+
+async def readiness(engine: AsyncEngine) -> str | None:
+    """None when the database answers and its schema is at head; otherwise why not, in
+    words for an operator (`/readyz`)."""
+    path = sqlite_file(engine)
+    if path is not None and not path.exists():
+        return f"the database file {path} has disappeared under the running process"
+    try:
+        async with engine.connect() as connection:
+            current, head = await connection.run_sync(_current_and_head)
+    except (DBAPIError, OSError) as error:
+        return f"the database at {describe(engine.url)} does not answer ({type(error).__name__})"
+    if current != head:
+        return f"the schema is at {current}, not at {head}: run `mentorbot db upgrade`"
+    return None
 
 
 @asynccontextmanager

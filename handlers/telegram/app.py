@@ -207,7 +207,7 @@ async def running(
     webhook registered (the web server, `handlers.web`, then receives the updates and
     checks `webhook.secret`). Yields the update handler and the outbox sender."""
     application, handler = build_bot(engine, renderer, token=token, base_url=base_url)
-    sender = TelegramSender(application.bot, renderer)
+    sender = TelegramSender(application.bot, renderer, owns_bot=False)
     try:
         await application.initialize()
     except Exception:

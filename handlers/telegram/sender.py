@@ -31,10 +31,13 @@ class TelegramAccess(Protocol):
 class TelegramSender:
     """Sends outbox deliveries; maps Bot API errors to outbox outcomes."""
 
-    def __init__(self, bot: Bot, renderer: Renderer) -> None:
+    def __init__(self, bot: Bot, renderer: Renderer, *, owns_bot: bool = True) -> None:
         self._bot = bot
         self._output = TelegramOutput(bot, renderer, wait_on_429=False)
         self._ready = False
+        # a `Bot` shared with the running Application is started and shut down by it: the
+        # sender closing it first would break the updater's last poll on SIGTERM
+        self._owns_bot = owns_bot
 
     @classmethod
     def connect(cls, token: str, base_url: str, renderer: Renderer) -> TelegramSender:
@@ -71,6 +74,6 @@ class TelegramSender:
         return SendResult(SendStatus.SENT)
 
     async def close(self) -> None:
-        if self._ready:
+        if self._ready and self._owns_bot:
             await self._bot.shutdown()
-            self._ready = False
+        self._ready = False
