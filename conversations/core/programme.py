@@ -4,6 +4,7 @@ escalate), locales, delays told to people (all from `bot.settings`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conversations.rules.calendar import SendingWindow
@@ -55,3 +56,5 @@ class ProgrammeConfig:
     nudges: NudgePolicy = field(default_factory=NudgePolicy)
     # a conversation left longer than this resumes with a reminder of where it stood
     resume_after_days: int = 30
+    # the FAQ's question files (None: the packaged ones, bot/faq/)
+    faq_dir: Path | None = None

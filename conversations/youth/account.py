@@ -14,7 +14,7 @@ from conversations.core.messages import Choice, Kind
 from conversations.core.turn import LOCALES, Turn
 from conversations.pairs import lifecycle as pairing
 from conversations.rules.eligibility import Tristate
-from conversations.youth import eligibility_flow, job_outcome, mydata, pulse
+from conversations.youth import eligibility_flow, faq, job_outcome, mydata, pulse
 from storage import applications, mentoring, people, privacy
 from storage.models import ApplicationStatus, SupportRequest
 
@@ -36,6 +36,7 @@ COMMANDS = (
     "delete",
     "restart",
     "human",
+    "faq",
 )
 
 
@@ -51,6 +52,9 @@ async def on_message(turn: Turn) -> None:
         return
     if person.unreachable_at is not None:
         person.unreachable_at = None  # they wrote to us: reachable again
+    if await faq.intercept(turn):  # a FAQ button; anything else drops a waiting FAQ offer
+        await resume_flow(turn)
+        return
     if incoming.kind is Kind.COMMAND:
         await _on_command(turn)
         return
@@ -83,6 +87,13 @@ async def on_message(turn: Turn) -> None:
     if person.consent_at is None:
         await eligibility_flow.begin(turn, None)
         return
+    if (
+        incoming.kind is Kind.TEXT
+        and await mentoring.youth_pairing(turn.session, person.id) is None
+        and await faq.answer(turn)
+    ):
+        # a question from a youth not (yet) paired: the FAQ, or an offer to ask the team
+        return
     await _status(turn, idle=True)
 
 
@@ -98,6 +109,7 @@ async def _on_command(turn: Turn) -> None:
         "delete": _delete,
         "restart": _restart,
         "human": _human,
+        "faq": _faq,
         "cancel": _cancel,
     }
     handler = handlers.get(command)
@@ -339,6 +351,15 @@ async def _cancel(turn: Turn) -> None:
         await job_outcome.cancel_outcome(turn)
         return
     turn.say("common.nothing_to_cancel")
+    await resume_flow(turn)
+
+
+async def _faq(turn: Turn) -> None:
+    """`/faq` alone: the topics; `/faq <question>`: the answer (or an offer to ask)."""
+    if turn.incoming.args.strip():
+        await faq.search(turn, turn.incoming.args)
+    else:
+        faq.ask_index(turn)
     await resume_flow(turn)
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from conversations.core.messages import Channel, Kind
 from conversations.core.turn import Turn
-from conversations.youth import account
+from conversations.youth import account, faq
 
 __all__ = ["YouthRouter"]
 
@@ -23,8 +23,11 @@ class YouthRouter:
 
     async def handle(self, turn: Turn) -> None:
         state = turn.state
-        stale = state is not None and turn.now - state.updated_at > timedelta(
-            days=turn.config.resume_after_days
+        stale = (
+            state is not None
+            and state.flow != faq.FLOW
+            and turn.now - state.updated_at
+            > timedelta(days=turn.config.resume_after_days)
         )
         if stale and turn.incoming.kind in (Kind.TEXT, Kind.CHOICE, Kind.UNSUPPORTED):
             # weeks later, a "hello" is not an answer to the question left open: say where

@@ -17,6 +17,7 @@ COMMANDS = (
     "mydata",
     "delete",
     "restart",
+    "faq",
     "human",
 )
 LOCALES = ("fr", "en")

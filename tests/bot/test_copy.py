@@ -395,6 +395,7 @@ YOUTH_AREAS = (
     "account",
     "common",
     "eligibility",
+    "faq",
     "human",
     "menu",
     "outcome",
