@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.app import Services, build
+from bot.container import Services, build
 from bot.settings import Settings, load_settings
 from conversations.core.clock import FixedClock
 from storage.database import upgrade

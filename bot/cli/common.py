@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Services, build
+from bot.container import Services, build
 from bot.settings import Settings, SettingsError, load_settings
 from conversations.rules.eligibility import RulesError
 from conversations.staff import people

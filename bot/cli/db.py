@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from bot.app import Services
 from bot.cli.common import console, run_with_services, safe
+from bot.container import Services
 from storage.database import describe
 
 

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 from slack_sdk.errors import SlackApiError
 
-from bot.app import Services
 from bot.cli.common import console, fail, named, run_with_services, safe
+from bot.container import Services
 from conversations.staff import pairing
 from handlers.slack import build_client
 

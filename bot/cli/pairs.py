@@ -6,9 +6,9 @@ from typing import Annotated
 
 import typer
 
-from bot.app import Services
 from bot.cli.common import console, fail, find_people, run_with_services, safe
 from bot.cli.sending import send_now
+from bot.container import Services
 from conversations.mentor import checkin
 from conversations.staff import pairing
 from conversations.staff.people import label

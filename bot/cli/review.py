@@ -8,9 +8,9 @@ import typer
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Services
 from bot.cli.common import console, fail, named, run_with_services, safe
 from bot.cli.sending import send_now
+from bot.container import Services
 from conversations.staff import review
 from storage.models import Person, SupportRequest
 

@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 
-from bot.app import PlatformUnavailable, Services, serve
 from bot.cli.common import console, fail, run_with_services, safe
+from bot.container import Services
 from bot.runlock import AlreadyRunning, single_process
+from bot.runtime import PlatformUnavailable, serve
 from conversations.rules.calendar import SendingWindow
 from handlers.console import ConsoleSender, chat
 from scheduler.dispatcher import Dispatcher, DispatchPolicy

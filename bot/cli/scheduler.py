@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 
-from bot.app import Services, build_scheduler
 from bot.cli.common import console, run_with_services, safe
 from bot.cli.sending import close, send_now, senders
+from bot.container import Services, build_scheduler
 
 
 def register(app: typer.Typer) -> None:

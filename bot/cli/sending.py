@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.app import Services, build_slack, dispatcher
 from bot.cli.common import console
+from bot.container import Services, build_slack, dispatcher
 from storage import outbox
 
 # the setting a platform's messages wait for when this process has no sender for it
@@ -17,7 +17,7 @@ def senders(services: Services) -> dict[str, Any]:
     """A sender per platform that has a token in the settings."""
     found: dict[str, Any] = {}
     if services.settings.telegram_bot_token is not None:
-        # python-telegram-bot loads only when Telegram is configured (as in bot.app): most
+        # python-telegram-bot loads only when Telegram is configured (as in bot.runtime): most
         # commands (review, status, db) never send, and it adds a noticeable start-up time
         from handlers.telegram import TelegramSender
 

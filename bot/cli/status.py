@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot.app import Services
 from bot.cli.common import console, named, run_with_services, safe
+from bot.container import Services
 from conversations.pairs.followup import waiting_days
 from scheduler.status import Status, gather
 from scheduler.ticks import unpaired_query

@@ -14,7 +14,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.app import build, serve, watch_database
+from bot.container import build
+from bot.runtime import serve, watch_database
 from conversations.core.clock import FixedClock
 from storage import outbox
 from storage.database import create_engine, readiness, upgrade
@@ -182,7 +183,7 @@ async def test_an_operator_is_told_when_the_database_file_disappears(
     await upgrade(engine)
     watching = asyncio.create_task(watch_database(engine, every=0.01))
     try:
-        with caplog.at_level(logging.WARNING, logger="bot.app"):
+        with caplog.at_level(logging.WARNING, logger="bot.runtime"):
             path.rename(tmp_path / "moved.db")
             await until(lambda: "has disappeared" in caplog.text)
             (tmp_path / "moved.db").rename(path)
@@ -190,4 +191,4 @@ async def test_an_operator_is_told_when_the_database_file_disappears(
     finally:
         watching.cancel()
         await engine.dispose()
-    assert [r.levelname for r in caplog.records if r.name == "bot.app"] == ["ERROR", "WARNING"]
+    assert [r.levelname for r in caplog.records if r.name == "bot.runtime"] == ["ERROR", "WARNING"]

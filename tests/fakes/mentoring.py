@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from conversations.mentor import checkin
 from conversations.staff import pairing

@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.app import Services
+from bot.container import Services
 from handlers.slack import SlackBot, build_client, create_bot
 from handlers.web import SLACK_PATH, serve_http
 from tests.fakes.slack_api import FakeSlackApi

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import MetaData, select
 from telegram import Update
 
-from bot.app import Services
+from bot.container import Services
 from handlers.telegram import AnyApplication, TelegramBot, build_bot
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.telegram_updates import JSONDict, UpdateFactory

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.messages import Channel, Incoming, Kind, Reply
 
 _event_ids = itertools.count(1)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import Services
+from bot.container import Services
 from tests.fakes.telegram_api import FakeBotApi
 from tests.fakes.telegram_fixtures import RunningBot, running_bot
 

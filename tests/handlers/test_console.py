@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.messages import Channel, Incoming, Kind
 from handlers.console import chat, parse_line
 

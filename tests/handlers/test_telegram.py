@@ -27,7 +27,7 @@ from telegram.error import Forbidden
 from typer.testing import CliRunner
 
 from bot import cli
-from bot.app import Services, build
+from bot.container import Services, build
 from bot.settings import Settings
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Incoming, Reply

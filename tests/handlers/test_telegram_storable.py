@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services, build
+from bot.container import Services, build
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Channel, Incoming, Kind
 from handlers.text import storable, storable_incoming

@@ -19,7 +19,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 
-from bot.app import Services, build, serve
+from bot.container import Services, build
+from bot.runtime import serve
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Incoming
 from conversations.core.response import Response

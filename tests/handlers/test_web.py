@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Services
+from bot.container import Services
 from handlers.slack import build_client, create_bot
 from handlers.web import SLACK_PATH, build_web_app
 from tests.fakes.slack_api import FakeSlackApi

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from storage.models import Delivery, DeliveryStatus, Person

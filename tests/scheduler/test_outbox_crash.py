@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.pacing import Pacer

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from scheduler.pacing import Pacer
 from storage.models import DeliveryStatus

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import Services, build
+from bot.container import Services, build
 from conversations.core.clock import FixedClock
 from storage import outbox
 from storage.database import create_engine, create_sessions, upgrade

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from conversations.pairs.lifecycle import change_status
 from scheduler.ticks import Ticks

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Sender
 from conversations.mentor import contact_log, holidays

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import Services, build
+from bot.container import Services, build
 from bot.settings import Settings
 from conversations.core.clock import FixedClock
 from scheduler.service import Scheduler

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from scheduler.ticks import Ticks, unpaired_query
 from storage.models import Delivery

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from storage.models import Delivery, MentorProfile, Pairing
 from tests.bot.cli.runner import TUESDAY, run
 from tests.fakes.mentoring import make_youth

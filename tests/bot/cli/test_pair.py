@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Services
+from bot.container import Services
 from storage import applications, privacy
 from storage.models import Application, Pairing, Person
 from tests.bot.cli.runner import TUESDAY, run

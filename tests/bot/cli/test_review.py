@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from storage.models import Application, SupportRequest
 from tests.bot.cli.runner import TUESDAY, run
 from tests.bot.cli.typed import NAMES, assert_shown

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dtm
 
-from bot.app import Services
+from bot.container import Services
 from tests.bot.cli.runner import TUESDAY, run
 from tests.fakes.mentoring import make_mentor, make_youth
 from tests.fakes.slack_api import FakeSlackApi

@@ -6,7 +6,7 @@ import datetime as dtm
 
 import pytest
 
-from bot.app import Services
+from bot.container import Services
 from storage import outbox
 from storage.models import Delivery
 from tests.bot.cli.runner import TUESDAY, run

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from conversations.core.response import NotAllowed
 from conversations.mentor import checkin, contact_log, outcome

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from conversations.mentor import holidays
 from storage.models import Delivery, Person
 from tests.fakes.mentoring import as_sent, make_pair

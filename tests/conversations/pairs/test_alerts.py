@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 import conversations
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from conversations.pairs import alert_staff, alerts, lifecycle
 from conversations.pairs.access import STAFF_DESTINATION

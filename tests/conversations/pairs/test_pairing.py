@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.lifecycle import IllegalTransition, change_status, next_status
 from conversations.staff.pairing import PairingError, pair

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import Services, build
+from bot.container import Services, build
 from conversations.core.clock import FixedClock
 from conversations.staff import pairing
 from conversations.staff.people import AmbiguousPerson, PersonNotFound, find_person, label

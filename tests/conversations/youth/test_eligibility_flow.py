@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from storage.models import Application
 from storage.models import Person as PersonRow
 from tests.conftest import BACKENDS, database_url_for
@@ -378,7 +378,8 @@ async def test_a_blocked_bot_marks_the_person_unreachable(services: Services) ->
 async def test_resumes_at_the_same_question_after_a_restart_of_the_bot(
     services: Services, settings: object, clock: object
 ) -> None:
-    from bot.app import build
+    from bot.container import build
+
     from bot.settings import Settings
 
     youth = await _at_birth_date(services)

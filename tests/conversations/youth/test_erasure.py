@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.messages import Channel
 from conversations.mentor import contact_log, rounds
 from scheduler.ticks import Ticks

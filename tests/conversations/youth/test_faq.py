@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services, TemplateLabels
+from bot.container import Services, TemplateLabels
 from bot.i18n import LOCALES
 from bot.settings import DEFAULT_TEMPLATES_DIR
 from conversations.core import codec

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.app import Services
+from bot.container import Services
 from tests.conversations.youth.test_eligibility_flow import answer_all
 from tests.fakes.mentoring import make_pair
 from tests.fakes.transcript import Person

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from bot.app import Services
+from bot.container import Services
 from conversations.youth import pulse
 from storage.models import Checkin, Interaction, Outcome, Pairing
 from tests.fakes.mentoring import make_pair

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Channel, Choice, Reply
 from conversations.pairs.lifecycle import change_status

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.app import Services
+from bot.container import Services
 from storage.models import Outcome, Pairing
 from tests.fakes.mentoring import make_pair
 from tests.fakes.transcript import Person as Youth

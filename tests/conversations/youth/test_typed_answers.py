@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.messages import Channel
 from storage.models import Application
 from tests.conversations.youth.test_eligibility_flow import _decision

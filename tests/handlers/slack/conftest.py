@@ -10,7 +10,7 @@ from typing import TypeVar
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services, build
+from bot.container import Services, build
 from conversations.core.clock import FixedClock
 from conversations.mentor import checkin
 from handlers.slack import SlackRenderer, SlackSender, build_client

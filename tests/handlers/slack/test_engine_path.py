@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from bot.app import Services
+from bot.container import Services
 from conversations.core.messages import Incoming, Kind
 from conversations.core.response import Response
 from storage import privacy

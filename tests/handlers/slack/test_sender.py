@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import Services, build, build_slack
+from bot.container import Services, build, build_slack
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Reply, SendStatus
 from handlers.slack import SlackRenderer, SlackSender, build_client

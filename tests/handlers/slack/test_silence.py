@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot.app import Services, build
+from bot.container import Services, build
 from conversations.core.clock import FixedClock
 from handlers.slack import SlackRenderer, SlackSender, build_client
 from handlers.telegram import TelegramSender

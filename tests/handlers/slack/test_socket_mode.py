@@ -11,7 +11,8 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy import select
 
-from bot.app import build, serve
+from bot.container import build
+from bot.runtime import serve
 from conversations.core.clock import FixedClock
 from storage.database import upgrade
 from storage.models import Pairing, ProcessedEvent
