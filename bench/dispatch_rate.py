@@ -24,7 +24,7 @@ from telegram import Bot
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-in lives in tests/
 
-from bot.app import build, dispatcher
+from bot.container import build, dispatcher
 from bot.settings import load_settings
 from conversations.core.clock import SystemClock
 from handlers.telegram import TelegramSender

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bot.app import build
+from bot.container import build
 from bot.settings import load_settings
 from conversations.core.clock import SystemClock
 from conversations.core.messages import Channel, Incoming, Kind

@@ -49,7 +49,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-ins live in tests/
 
-from bot.app import Services, build
+from bot.container import Services, build
 from bot.settings import load_settings
 from conversations.core.clock import SystemClock
 from conversations.mentor import checkin

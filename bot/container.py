@@ -57,6 +57,7 @@ def programme_config(settings: Settings) -> ProgrammeConfig:
         review_delay_days=settings.review_delay_days,
         pairing_delay_weeks=settings.pairing_delay_weeks,
         retention_days=settings.retention_days,
+        resume_after_days=settings.resume_after_days,
         nudges=settings.nudges,
     )
 

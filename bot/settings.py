@@ -104,6 +104,10 @@ class Settings(BaseSettings):
     retention_days: int = Field(
         365, ge=30, le=3650, validation_alias=_env("MENTORBOT_RETENTION_DAYS")
     )
+    # a conversation left this long resumes with a reminder of where it stood
+    resume_after_days: int = Field(
+        30, ge=1, le=365, validation_alias=_env("MENTORBOT_RESUME_AFTER_DAYS")
+    )
 
     # --- when proactive messages may go out (each person's local time)
     send_hours: str = Field("09:00-19:00", validation_alias=_env("MENTORBOT_SEND_HOURS"))

@@ -379,7 +379,6 @@ async def test_resumes_at_the_same_question_after_a_restart_of_the_bot(
     services: Services, settings: object, clock: object
 ) -> None:
     from bot.container import build
-
     from bot.settings import Settings
 
     youth = await _at_birth_date(services)
