@@ -188,5 +188,3 @@ def build_slack(services: Services) -> tuple[SlackBot, SlackSender]:
         publish_home=bot.publish_home,
     )
     return bot, sender
-
-

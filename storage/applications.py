@@ -8,9 +8,15 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Application, ApplicationStatus
+from storage.models import Application, ApplicationStatus, Person
 
-__all__ = ["latest", "of_person", "start", "waiting_for_review"]
+__all__ = [
+    "latest",
+    "of_person",
+    "start",
+    "waiting_for_review",
+    "waiting_for_review_with_person",
+]
 
 
 async def latest(session: AsyncSession, person_id: int) -> Application | None:
@@ -62,3 +68,21 @@ async def of_person(session: AsyncSession, person_id: int) -> Sequence[Applicati
         select(Application).where(Application.person_id == person_id).order_by(Application.id)
     )
     return result.scalars().all()
+
+
+async def waiting_for_review_with_person(
+    session: AsyncSession,
+) -> Sequence[tuple[Application, Person]]:
+    """Decided applications sent to staff review and not yet reviewed, with their person,
+    oldest decision first."""
+    rows = await session.execute(
+        select(Application, Person)
+        .join(Person, Person.id == Application.person_id)
+        .where(
+            Application.decision == "review",
+            Application.status == ApplicationStatus.DECIDED,
+            Application.reviewed_by.is_(None),
+        )
+        .order_by(Application.decided_at, Application.id)
+    )
+    return [(application, person) for application, person in rows.all()]

@@ -1,19 +1,42 @@
-"""Mentoring data access: a youth's pairing as they see it, messages to a place rather than
-a person."""
+"""Mentoring data access: a youth's pairing as they see it, a pairing's log of interactions
+and its outcome, mentor profiles, messages to a place rather than a person."""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import outbox
-from storage.models import Identity, Outcome, Pairing, PairingStatus, Person, Priority
+from storage.models import (
+    Identity,
+    Interaction,
+    MentorProfile,
+    Outcome,
+    Pairing,
+    PairingStatus,
+    Person,
+    Priority,
+)
 
-__all__ = ["YouthPairing", "active_pairings_of_mentor", "enqueue_to", "youth_pairing"]
+__all__ = [
+    "YouthPairing",
+    "active_pairings_of_mentor",
+    "add_interaction",
+    "add_mentor_profile",
+    "add_outcome",
+    "count_interactions",
+    "enqueue_to",
+    "has_interaction",
+    "interaction_by_source",
+    "outcome_of",
+    "pairings_with_outcome",
+    "youth_pairing",
+]
 
 
 @dataclass(frozen=True)
@@ -60,7 +83,7 @@ async def youth_pairing(session: AsyncSession, youth_id: int) -> YouthPairing | 
     if pairing is None:
         return None
     mentor = await session.get(Person, pairing.mentor_id)
-    outcome = await session.scalar(select(Outcome).where(Outcome.pairing_id == pairing.id))
+    outcome = await outcome_of(session, pairing.id)
     name = (mentor.display_name if mentor is not None and mentor.erased_at is None else None) or ""
     return YouthPairing(pairing, name, outcome)
 
@@ -89,3 +112,121 @@ async def enqueue_to(
         now=now,
         priority=priority,
     )
+
+
+async def interaction_by_source(session: AsyncSession, source_event_id: str) -> Interaction | None:
+    """The interaction recorded for that platform event, if any (a resubmission)."""
+    return await session.scalar(
+        select(Interaction).where(Interaction.source_event_id == source_event_id)
+    )
+
+
+async def count_interactions(session: AsyncSession, pairing_id: int) -> int:
+    """How many interactions the pairing has logged."""
+    return int(
+        await session.scalar(
+            select(func.count(Interaction.id)).where(Interaction.pairing_id == pairing_id)
+        )
+        or 0
+    )
+
+
+async def has_interaction(
+    session: AsyncSession,
+    pairing_id: int,
+    kinds: Collection[str],
+    since: datetime,
+    until: datetime | None = None,
+) -> bool:
+    """Whether the pairing has an interaction of one of `kinds` that occurred in that time."""
+    query = select(Interaction.id).where(
+        Interaction.pairing_id == pairing_id,
+        Interaction.kind.in_(kinds),
+        Interaction.occurred_at >= since,
+    )
+    if until is not None:
+        query = query.where(Interaction.occurred_at < until)
+    return await session.scalar(query.limit(1)) is not None
+
+
+def add_interaction(
+    session: AsyncSession,
+    *,
+    pairing_id: int,
+    kind: str,
+    occurred_at: datetime,
+    logged_at: datetime,
+    logged_by: int | None,
+    channel: str,
+    source_event_id: str | None = None,
+    how: str | None = None,
+    topics: Sequence[Any] = (),
+    progress: str | None = None,
+    note: str | None = None,
+    needs_staff: bool = False,
+) -> Interaction:
+    """A new interaction in the pairing's log, added to the session (not flushed)."""
+    interaction = Interaction(
+        pairing_id=pairing_id,
+        kind=kind,
+        occurred_at=occurred_at,
+        logged_at=logged_at,
+        logged_by=logged_by,
+        channel=channel,
+        source_event_id=source_event_id,
+        how=how,
+        topics=list(topics),
+        progress=progress,
+        note=note,
+        needs_staff=needs_staff,
+    )
+    session.add(interaction)
+    return interaction
+
+
+async def outcome_of(session: AsyncSession, pairing_id: int) -> Outcome | None:
+    """The outcome reported for the pairing, if any."""
+    return await session.scalar(select(Outcome).where(Outcome.pairing_id == pairing_id))
+
+
+async def pairings_with_outcome(session: AsyncSession, pairing_ids: Collection[int]) -> set[int]:
+    """Which of those pairings have an outcome reported."""
+    return set(
+        (
+            await session.scalars(
+                select(Outcome.pairing_id).where(Outcome.pairing_id.in_(list(pairing_ids)))
+            )
+        ).all()
+    )
+
+
+def add_outcome(
+    session: AsyncSession,
+    *,
+    pairing_id: int,
+    kind: str,
+    contract: str | None,
+    at_diploma_level: bool | None,
+    occurred_on: date,
+    reported_by: int | None,
+    reported_at: datetime,
+) -> Outcome:
+    """A new outcome for the pairing, added to the session (not flushed)."""
+    outcome = Outcome(
+        pairing_id=pairing_id,
+        kind=kind,
+        contract=contract,
+        at_diploma_level=at_diploma_level,
+        occurred_on=occurred_on,
+        reported_by=reported_by,
+        reported_at=reported_at,
+    )
+    session.add(outcome)
+    return outcome
+
+
+def add_mentor_profile(session: AsyncSession, person_id: int, now: datetime) -> MentorProfile:
+    """A new, empty profile for a mentor, added to the session (not flushed)."""
+    profile = MentorProfile(person_id=person_id, created_at=now)
+    session.add(profile)
+    return profile

@@ -2,27 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, delete, select
+from sqlalchemy import Executable, Table, bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, contains_eager
 
-from storage.models import ConversationState, Identity, Person, ProcessedEvent
+from storage.models import (
+    Application,
+    ConversationState,
+    Identity,
+    MentorProfile,
+    Person,
+    ProcessedEvent,
+)
 
 __all__ = [
     "clear_state",
     "create_person",
+    "external_id_on",
     "find_by_identity",
+    "find_identity_on",
     "find_with_state",
+    "first_identity",
     "get_state",
+    "identity_id_on",
     "identity_on",
     "mark_processed",
+    "mentors_by_email",
     "set_state",
+    "youths_by_application_email",
 ]
 
 # `session.info` key: the people this transaction knows to be in no flow (their state row
@@ -140,6 +154,34 @@ def identity_on(person: Person, channel: str) -> Identity | None:
     return next((i for i in person.identities if i.channel == channel), None)
 
 
+async def find_identity_on(session: AsyncSession, person_id: int, channel: str) -> Identity | None:
+    """The person's identity on a channel, if any (looked up, not from loaded identities)."""
+    return await session.scalar(
+        select(Identity).where(Identity.person_id == person_id, Identity.channel == channel)
+    )
+
+
+async def identity_id_on(session: AsyncSession, person_id: int, channel: str) -> int | None:
+    """The id of the person's identity on a channel, if they have one."""
+    return await session.scalar(
+        select(Identity.id).where(Identity.person_id == person_id, Identity.channel == channel)
+    )
+
+
+async def external_id_on(session: AsyncSession, person_id: int, channel: str) -> str | None:
+    """The person's id on a channel (e.g. their Slack user id), if they have one."""
+    return await session.scalar(
+        select(Identity.external_id).where(
+            Identity.person_id == person_id, Identity.channel == channel
+        )
+    )
+
+
+async def first_identity(session: AsyncSession, person_id: int) -> Identity | None:
+    """One of the person's identities (whichever the database returns first), if any."""
+    return await session.scalar(select(Identity).where(Identity.person_id == person_id).limit(1))
+
+
 async def get_state(session: AsyncSession, person_id: int) -> ConversationState | None:
     """Where the person is in a flow, if anywhere."""
     return await session.get(ConversationState, person_id)
@@ -173,3 +215,36 @@ async def clear_state(session: AsyncSession, person_id: int) -> None:
     """The person is in no flow any more."""
     await session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))
     _known_without_state(session, person_id)
+
+
+async def mentors_by_email(session: AsyncSession, address: str) -> Sequence[Person]:
+    """Mentors whose profile email is `address` (lower case), by id."""
+    return (
+        await session.scalars(
+            select(Person)
+            .join(MentorProfile, MentorProfile.person_id == Person.id)
+            .where(func.lower(MentorProfile.email) == address)
+            .order_by(Person.id)
+        )
+    ).all()
+
+
+async def youths_by_application_email(session: AsyncSession, address: str) -> Sequence[Person]:
+    """People whose latest application gives the email `address` (lower case), by id."""
+    # only the latest application counts (an address given in an earlier, abandoned
+    # application may be someone else's by now)
+    latest = (
+        select(func.max(Application.id).label("id"))
+        .where(Application.person_id.is_not(None))
+        .group_by(Application.person_id)
+        .subquery()
+    )
+    return (
+        await session.scalars(
+            select(Person)
+            .join(Application, Application.person_id == Person.id)
+            .join(latest, latest.c.id == Application.id)
+            .where(func.lower(Application.answers["email"].as_string()) == address)
+            .order_by(Person.id)
+        )
+    ).all()

@@ -32,7 +32,8 @@ from conversations.mentor.rounds import (
     start_checkin,
 )
 from conversations.pairs import access
-from storage.models import Checkin, CheckinAnswer, Interaction, Pairing, PairingStatus, Person
+from storage import mentoring
+from storage.models import Checkin, CheckinAnswer, Pairing, PairingStatus, Person
 
 # `rounds` names callers import from here: the CLI, the tests' factories, the diagram test
 __all__ = [
@@ -93,7 +94,7 @@ async def answer(
         first_time = checkin.answer is None
         checkin.answer, checkin.answered_at = CheckinAnswer.NOT_YET, now
         if first_time:
-            session.add(_log(pairing, mentor, Kind.NO_CONTACT_YET, now))
+            _log(session, pairing, mentor, Kind.NO_CONTACT_YET, now)
         result.say(
             "checkin.not_yet",
             locale,
@@ -109,7 +110,7 @@ async def answer(
             now,
             None,
         )
-        session.add(_log(pairing, mentor, Kind.UNREACHABLE, now))
+        _log(session, pairing, mentor, Kind.UNREACHABLE, now)
         result.say("checkin.unreachable", locale, mentee=mentee)
         result.refresh_home = True
         return result
@@ -135,8 +136,11 @@ async def remind_later(
     return result
 
 
-def _log(pairing: Pairing, mentor: Person, kind: Kind, now: datetime) -> Interaction:
-    return Interaction(
+def _log(
+    session: AsyncSession, pairing: Pairing, mentor: Person, kind: Kind, now: datetime
+) -> None:
+    mentoring.add_interaction(
+        session,
         pairing_id=pairing.id,
         kind=kind,
         occurred_at=now,

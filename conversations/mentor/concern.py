@@ -13,7 +13,8 @@ from conversations.core.response import Result
 from conversations.mentor.interactions import MAX_NOTE, MODAL_NOTE, Answers, Kind, alert_key
 from conversations.pairs import access
 from conversations.pairs.alerts import alert_staff
-from storage.models import Interaction, Person
+from storage import mentoring
+from storage.models import Person
 
 __all__ = ["CONCERN_FORM", "concern_form", "parse_concern", "report_concern"]
 
@@ -55,11 +56,12 @@ async def report_concern(
 ) -> Result:
     """A concern about a pair: logged (once per source event), and staff alerted."""
     result = Result()
-    if await access.interaction_by_source(session, source_event_id) is not None:
+    if await mentoring.interaction_by_source(session, source_event_id) is not None:
         result.say("mentor.already_recorded", mentor.locale)
         return result
     pairing = await access.own_open_pairing(session, mentor, pairing_id, now=now)
-    interaction = Interaction(
+    interaction = mentoring.add_interaction(
+        session,
         pairing_id=pairing.id,
         kind=Kind.CONCERN,
         occurred_at=now,
@@ -71,7 +73,6 @@ async def report_concern(
         note=note,
         needs_staff=True,
     )
-    session.add(interaction)
     await session.flush()
     await alert_staff(
         session,

@@ -37,8 +37,8 @@ from conversations.mentor.interactions import (
 from conversations.pairs import access
 from conversations.pairs.agreement import check_disagreement
 from conversations.pairs.alerts import alert_staff
-from storage import audit
-from storage.models import Checkin, CheckinAnswer, Interaction, Person
+from storage import audit, mentoring
+from storage.models import Checkin, CheckinAnswer, Person
 
 __all__ = [
     "CONCERN_FORM",
@@ -208,7 +208,7 @@ async def record_contact(
 ) -> Result:
     """Store a contact (once per source event), answer the check-in, alert staff if asked."""
     result = Result()
-    if await access.interaction_by_source(session, source_event_id) is not None:
+    if await mentoring.interaction_by_source(session, source_event_id) is not None:
         result.say("mentor.already_recorded", mentor.locale)
         return result
     pairing = await access.own_open_pairing(session, mentor, pairing_id, now=now)
@@ -235,7 +235,8 @@ async def record_contact(
             # shown under the date, the form still open with everything typed
             return Result(form_errors={"occurred_on": "form.date_before_start"})
     occurred_at = local_noon(report.occurred_on, config) if report.occurred_on else now
-    interaction = Interaction(
+    interaction = mentoring.add_interaction(
+        session,
         pairing_id=pairing.id,
         kind=Kind.CONTACT,
         occurred_at=occurred_at,
@@ -249,7 +250,6 @@ async def record_contact(
         note=report.note,
         needs_staff=report.needs_staff,
     )
-    session.add(interaction)
     await session.flush()
     if pairing.last_contact_at is None or occurred_at > pairing.last_contact_at:
         pairing.last_contact_at = occurred_at
@@ -302,20 +302,19 @@ async def first_meeting(
     if pairing.first_meeting_at is not None:
         result.say("mentor.first_meeting_already", mentor.locale, when=pairing.first_meeting_at)
         return result
-    if await access.interaction_by_source(session, source_event_id) is not None:
+    if await mentoring.interaction_by_source(session, source_event_id) is not None:
         return result
-    session.add(
-        Interaction(
-            pairing_id=pairing.id,
-            kind=Kind.FIRST_MEETING,
-            occurred_at=now,
-            logged_at=now,
-            logged_by=mentor.id,
-            channel=channel,
-            source_event_id=source_event_id,
-            how=How.MEETING,
-            topics=[],
-        )
+    mentoring.add_interaction(
+        session,
+        pairing_id=pairing.id,
+        kind=Kind.FIRST_MEETING,
+        occurred_at=now,
+        logged_at=now,
+        logged_by=mentor.id,
+        channel=channel,
+        source_event_id=source_event_id,
+        how=How.MEETING,
+        topics=[],
     )
     pairing.first_meeting_at = now
     if pairing.last_contact_at is None or now > pairing.last_contact_at:

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.messages import Choice, FieldKind, Form, FormField
@@ -28,7 +27,8 @@ from conversations.mentor.interactions import (
 from conversations.pairs import access
 from conversations.pairs.alerts import alert_staff
 from conversations.pairs.outcomes import Contract, OutcomeKind
-from storage.models import Interaction, Outcome, Person
+from storage import mentoring
+from storage.models import Person
 
 FORM = "outcome"
 
@@ -136,22 +136,22 @@ async def report_outcome(
     """Store the outcome of a pairing (once) and tell staff."""
     result = Result()
     pairing = await access.own_open_pairing(session, mentor, pairing_id, now=now)
-    existing = await session.scalar(select(Outcome).where(Outcome.pairing_id == pairing.id))
+    existing = await mentoring.outcome_of(session, pairing.id)
     if existing is not None:
         result.say("mentor.outcome_already", mentor.locale, when=existing.occurred_on)
         return result
-    session.add(
-        Outcome(
-            pairing_id=pairing.id,
-            kind=report.kind,
-            contract=report.contract,
-            at_diploma_level=report.at_diploma_level,
-            occurred_on=report.occurred_on,
-            reported_by=mentor.id,
-            reported_at=now,
-        )
+    mentoring.add_outcome(
+        session,
+        pairing_id=pairing.id,
+        kind=report.kind,
+        contract=report.contract,
+        at_diploma_level=report.at_diploma_level,
+        occurred_on=report.occurred_on,
+        reported_by=mentor.id,
+        reported_at=now,
     )
-    interaction = Interaction(
+    interaction = mentoring.add_interaction(
+        session,
         pairing_id=pairing.id,
         kind=Kind.OUTCOME,
         occurred_at=local_noon(report.occurred_on, config),
@@ -162,7 +162,6 @@ async def report_outcome(
         topics=[],
         needs_staff=False,
     )
-    session.add(interaction)
     await session.flush()
     await alert_staff(
         session,

@@ -22,7 +22,6 @@ import logging
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core import codec
@@ -31,11 +30,10 @@ from conversations.core.programme import ProgrammeConfig
 from conversations.mentor.interactions import CONTACT_KINDS
 from conversations.pairs.alerts import alert_staff
 from conversations.pairs.periods import next_due, period_bounds, period_of
-from storage import outbox
+from storage import checkins, mentoring, outbox
 from storage.models import (
     Checkin,
     CheckinAnswer,
-    Interaction,
     Pairing,
     PairingStatus,
     Priority,
@@ -109,24 +107,9 @@ async def start_checkin(
     if pairing.status != PairingStatus.ACTIVE:
         raise CheckinError(f"Pairing {pairing_id} is {pairing.status}: no check-in.")
     period = period_of(now, config.zone)
-    checkin = await session.scalar(
-        select(Checkin).where(
-            Checkin.pairing_id == pairing.id,
-            Checkin.period == period,
-            Checkin.respondent_role == Role.MENTOR,
-        )
-    )
+    checkin = await checkins.find(session, pairing.id, period, Role.MENTOR)
     if checkin is None:
-        checkin = Checkin(
-            pairing_id=pairing.id,
-            period=period,
-            respondent_role=Role.MENTOR,
-            asked_at=now,
-            topics=[],
-            needs_staff=False,
-        )
-        session.add(checkin)
-        await session.flush()
+        checkin = await checkins.ask(session, pairing.id, period, Role.MENTOR, now)
     pairing.next_checkin_due_at = next_due(now, pairing.checkin_day, config.zone)
     if not notify:
         return checkin
@@ -158,14 +141,7 @@ async def contact_logged(
     session: AsyncSession, pairing_id: int, since: datetime, until: datetime | None = None
 ) -> bool:
     """A contact (or the first meeting) of the pair was logged as happening in that time."""
-    query = select(Interaction.id).where(
-        Interaction.pairing_id == pairing_id,
-        Interaction.kind.in_(CONTACT_KINDS),
-        Interaction.occurred_at >= since,
-    )
-    if until is not None:
-        query = query.where(Interaction.occurred_at < until)
-    return await session.scalar(query.limit(1)) is not None
+    return await mentoring.has_interaction(session, pairing_id, CONTACT_KINDS, since, until)
 
 
 async def _left_unanswered(
@@ -238,16 +214,7 @@ async def monthly_round(
     if pairing.next_checkin_due_at is None or pairing.next_checkin_due_at > now:
         return False
     period = period_of(now, config.zone)
-    previous = await session.scalar(
-        select(Checkin)
-        .where(
-            Checkin.pairing_id == pairing.id,
-            Checkin.respondent_role == Role.MENTOR,
-            Checkin.period < period,
-        )
-        .order_by(Checkin.period.desc())
-        .limit(1)
-    )
+    previous = await checkins.latest_before(session, pairing.id, Role.MENTOR, period)
     # a round that asked "continue?" has no check-in: the one before it stays the latest,
     # and while the question is unanswered that round is silent too
     if previous is not None and await _left_unanswered(session, previous, config):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.messages import Channel, Choice
@@ -29,10 +28,9 @@ from conversations.pairs import access
 from conversations.pairs.alerts import alert_staff
 from conversations.pairs.lifecycle import change_status
 from conversations.pairs.periods import period_of
-from storage import audit, outbox
+from storage import audit, outbox, people
 from storage.models import (
     CloseReason,
-    Identity,
     Pairing,
     PairingStatus,
     Person,
@@ -176,11 +174,7 @@ async def _stop(
 
 async def _tell_youth(session: AsyncSession, pairing: Pairing, now: datetime) -> None:
     youth = await session.get(Person, pairing.youth_id)
-    on_telegram = await session.scalar(
-        select(Identity.id).where(
-            Identity.person_id == pairing.youth_id, Identity.channel == Channel.TELEGRAM
-        )
-    )
+    on_telegram = await people.identity_id_on(session, pairing.youth_id, Channel.TELEGRAM)
     if youth is None or youth.erased_at is not None or on_telegram is None:
         return
     await outbox.enqueue(

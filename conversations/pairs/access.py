@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.response import NotAllowed, PairSummary
-from storage import applications, audit
-from storage.models import Interaction, Outcome, Pairing, PairingStatus, Person, Role
+from storage import applications, audit, mentoring, pairings
+from storage.models import Pairing, PairingStatus, Person, Role
 
 # where staff alerts go (queued by `conversations.pairs.alerts` only); the Slack sender maps
 # it to SLACK_STAFF_CHANNEL
@@ -59,21 +58,9 @@ async def own_open_pairing(
 
 async def pairs_of(session: AsyncSession, mentor_id: int) -> list[PairSummary]:
     """The mentor's open pairs, then their closed ones, newest first."""
-    rows = await session.execute(
-        select(Pairing, Person)
-        .join(Person, Person.id == Pairing.youth_id)
-        .where(Pairing.mentor_id == mentor_id)
-        .order_by(Pairing.status == PairingStatus.CLOSED, Pairing.id.desc())
-    )
-    found = rows.all()
-    with_outcome = set(
-        (
-            await session.scalars(
-                select(Outcome.pairing_id).where(
-                    Outcome.pairing_id.in_([pairing.id for pairing, _ in found])
-                )
-            )
-        ).all()
+    found = await pairings.of_mentor_with_youth(session, mentor_id)
+    with_outcome = await mentoring.pairings_with_outcome(
+        session, [pairing.id for pairing, _ in found]
     )
     summaries = []
     for pairing, youth in found:
@@ -99,18 +86,3 @@ async def pairs_of(session: AsyncSession, mentor_id: int) -> list[PairSummary]:
 async def mentee_name(session: AsyncSession, pairing: Pairing) -> str:
     youth = await session.get(Person, pairing.youth_id)
     return (youth.display_name if youth else None) or ""
-
-
-async def interaction_by_source(session: AsyncSession, source_event_id: str) -> Interaction | None:
-    return await session.scalar(
-        select(Interaction).where(Interaction.source_event_id == source_event_id)
-    )
-
-
-async def count_interactions(session: AsyncSession, pairing_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count(Interaction.id)).where(Interaction.pairing_id == pairing_id)
-        )
-        or 0
-    )

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.alerts import alert_staff
 from conversations.pairs.periods import previous_period
-from storage.models import Checkin, CheckinAnswer, Pairing, Role
+from storage import checkins
+from storage.models import CheckinAnswer, Pairing, Role
 
 __all__ = ["PulseAnswer", "check_disagreement"]
 
@@ -40,11 +40,7 @@ async def check_disagreement(
     completes the picture); `actor`, the one who answered, is named in the audit log.
     """
     periods = (previous_period(period), period)
-    rows = (
-        await session.scalars(
-            select(Checkin).where(Checkin.pairing_id == pairing.id, Checkin.period.in_(periods))
-        )
-    ).all()
+    rows = await checkins.in_periods(session, pairing.id, periods)
     said = {(row.period, row.respondent_role): row.answer for row in rows}
     if not all(
         said.get((p, Role.YOUTH)) == PulseAnswer.NO

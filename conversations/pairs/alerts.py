@@ -17,15 +17,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core import codec
 from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.access import STAFF_DESTINATION
-from storage import audit, mentoring, outbox
-from storage.models import Identity, Pairing, Priority
+from storage import audit, mentoring, outbox, people
+from storage.models import Pairing, Priority
 
 __all__ = ["NOTE_PREVIEW", "alert_staff", "digest_to_staff", "preview", "view_pair_choice"]
 
@@ -68,11 +67,7 @@ async def alert_staff(
     audit log gets "staff_alerted" by `actor` about the youth, with the pairing, `kind` and
     `audit_detail` (ids and codes only, never names or notes).
     """
-    mentor_slack = await session.scalar(
-        select(Identity.external_id).where(
-            Identity.person_id == pairing.mentor_id, Identity.channel == Channel.SLACK
-        )
-    )
+    mentor_slack = await people.external_id_on(session, pairing.mentor_id, Channel.SLACK)
     context: dict[str, Any] = {
         "kind": kind,
         "pairing": pairing.id,

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.messages import Channel
@@ -23,7 +22,7 @@ from conversations.core.programme import ProgrammeConfig
 from conversations.pairs import followup
 from conversations.pairs.alerts import alert_staff
 from conversations.pairs.periods import next_due
-from storage import audit, outbox
+from storage import audit, outbox, pairings
 from storage.models import CloseReason, Pairing, PairingStatus
 
 __all__ = [
@@ -139,11 +138,7 @@ async def youth_leaves(
 ) -> None:
     """The youth erased their data: close their open pairings (reason: gave up) and tell
     each mentor and the staff channel, without naming the youth."""
-    open_pairings = (
-        await session.scalars(
-            select(Pairing).where(Pairing.youth_id == youth_id, Pairing.status.in_(OPEN_STATUSES))
-        )
-    ).all()
+    open_pairings = await pairings.of_youth_in(session, youth_id, OPEN_STATUSES)
     for pairing in open_pairings:
         change_status(
             pairing, PairingStatus.CLOSED, now=now, config=config, reason=CloseReason.GAVE_UP

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core import codec
@@ -20,10 +19,9 @@ from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.lifecycle import OPEN_STATUSES, change_status
 from conversations.staff.people import FindError, find_person
-from storage import applications, audit, outbox, people
+from storage import applications, audit, mentoring, outbox, pairings, people
 from storage.models import (
     ApplicationStatus,
-    Identity,
     MentorProfile,
     Pairing,
     PairingStatus,
@@ -91,8 +89,7 @@ async def add_mentor(
     person.display_name = details.display_name or person.display_name
     profile = await session.get(MentorProfile, person.id)
     if profile is None:
-        profile = MentorProfile(person_id=person.id, created_at=now)
-        session.add(profile)
+        profile = mentoring.add_mentor_profile(session, person.id, now)
     profile.email = details.email or profile.email
     profile.company = details.company or profile.company
     profile.sector = details.sector or profile.sector
@@ -112,14 +109,7 @@ async def add_mentor(
 
 
 async def open_pairings_count(session: AsyncSession, mentor_id: int) -> int:
-    return int(
-        await session.scalar(
-            select(func.count(Pairing.id)).where(
-                Pairing.mentor_id == mentor_id, Pairing.status.in_(OPEN_STATUSES)
-            )
-        )
-        or 0
-    )
+    return await pairings.count_of_mentor(session, mentor_id, OPEN_STATUSES)
 
 
 async def find_mentor(session: AsyncSession, reference: str) -> Person | None:
@@ -156,9 +146,7 @@ async def pair(
             f"Youth {youth_id} is not eligible (decision: "
             f"{application.decision if application else 'none'}): no pairing."
         )
-    already = await session.scalar(
-        select(Pairing.id).where(Pairing.youth_id == youth_id, Pairing.status.in_(OPEN_STATUSES))
-    )
+    already = await pairings.one_of_youth_in(session, youth_id, OPEN_STATUSES)
     if already is not None:
         raise PairingError(f"Youth {youth_id} already has an open pairing ({already}).")
     mentor = await session.get(Person, mentor_id)
@@ -169,16 +157,14 @@ async def pair(
         raise PairingError(
             f"Mentor {mentor_id} is at capacity ({profile.capacity} open pairing(s))."
         )
-    pairing = Pairing(
+    pairing = await pairings.propose(
+        session,
         youth_id=youth_id,
         mentor_id=mentor_id,
-        status=PairingStatus.PROPOSED,
-        proposed_at=now,
+        now=now,
         created_by=staff.strip()[:100],
         checkin_day=1,
     )
-    session.add(pairing)
-    await session.flush()
     change_status(pairing, PairingStatus.ACTIVE, now=now, config=config)
     await audit.record(
         session,
@@ -219,9 +205,7 @@ async def _announce(
         now=now,
         priority=Priority.URGENT,
     )
-    youth_identity = await session.scalar(
-        select(Identity).where(Identity.person_id == youth.id, Identity.channel == Channel.TELEGRAM)
-    )
+    youth_identity = await people.find_identity_on(session, youth.id, Channel.TELEGRAM)
     if youth_identity is not None:
         await outbox.enqueue(
             session,

@@ -22,13 +22,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core import codec
 from conversations.core.messages import Channel
 from storage import people
-from storage.models import Application, MentorProfile, Person
+from storage.models import Person
 
 __all__ = [
     "AmbiguousPerson",
@@ -146,27 +145,9 @@ async def _by_telegram(session: AsyncSession, telegram_id: int) -> list[_Match]:
 
 async def _by_email(session: AsyncSession, email: str) -> list[_Match]:
     address = email.lower()
-    mentors = await session.scalars(
-        select(Person)
-        .join(MentorProfile, MentorProfile.person_id == Person.id)
-        .where(func.lower(MentorProfile.email) == address)
-        .order_by(Person.id)
-    )
-    # a youth's email is in their application's answers; only the latest one counts (an
-    # address given in an earlier, abandoned application may be someone else's by now)
-    latest = (
-        select(func.max(Application.id).label("id"))
-        .where(Application.person_id.is_not(None))
-        .group_by(Application.person_id)
-        .subquery()
-    )
-    youths = await session.scalars(
-        select(Person)
-        .join(Application, Application.person_id == Person.id)
-        .join(latest, latest.c.id == Application.id)
-        .where(func.lower(Application.answers["email"].as_string()) == address)
-        .order_by(Person.id)
-    )
+    mentors = await people.mentors_by_email(session, address)
+    # a youth's email is in their application's answers; only the latest one counts
+    youths = await people.youths_by_application_email(session, address)
     return [_Match(p, "mentor email") for p in mentors] + [
         _Match(p, "application email") for p in youths
     ]

@@ -11,16 +11,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
 from conversations.rules.eligibility import age_on
-from storage import audit, outbox
+from storage import applications, audit, outbox, people, support
 from storage.models import (
     Application,
     ApplicationStatus,
-    Identity,
     Person,
     Priority,
     SupportRequest,
@@ -50,16 +48,7 @@ class ReviewItem:
 
 async def queue(session: AsyncSession) -> list[ReviewItem]:
     """Applications waiting for a staff decision, oldest first."""
-    rows = await session.execute(
-        select(Application, Person)
-        .join(Person, Person.id == Application.person_id)
-        .where(
-            Application.decision == "review",
-            Application.status == ApplicationStatus.DECIDED,
-            Application.reviewed_by.is_(None),
-        )
-        .order_by(Application.decided_at, Application.id)
-    )
+    rows = await applications.waiting_for_review_with_person(session)
     return [
         ReviewItem(
             application_id=app.id,
@@ -69,19 +58,13 @@ async def queue(session: AsyncSession) -> list[ReviewItem]:
             reasons=tuple(app.reasons),
             answers=dict(app.answers),
         )
-        for app, person in rows.all()
+        for app, person in rows
     ]
 
 
 async def open_requests(session: AsyncSession) -> list[tuple[SupportRequest, Person | None]]:
     """Requests to talk to a person (and staff alerts) not yet resolved, oldest first."""
-    rows = await session.execute(
-        select(SupportRequest, Person)
-        .outerjoin(Person, Person.id == SupportRequest.person_id)
-        .where(SupportRequest.resolved_at.is_(None))
-        .order_by(SupportRequest.created_at, SupportRequest.id)
-    )
-    return [(request, person) for request, person in rows.all()]
+    return list(await support.unresolved_with_person(session))
 
 
 async def decide(
@@ -122,9 +105,7 @@ async def decide(
         subject_person_id=application.person_id,
         detail={"application": application.id, "decision": verdict.value},
     )
-    identity = await session.scalar(
-        select(Identity).where(Identity.person_id == application.person_id).limit(1)
-    )
+    identity = await people.first_identity(session, application.person_id)
     if identity is not None:
         await outbox.enqueue(
             session,

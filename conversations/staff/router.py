@@ -7,6 +7,7 @@ from conversations.core import codec
 from conversations.core.messages import Channel, Kind, Reply
 from conversations.core.turn import Turn
 from conversations.pairs import access
+from storage import mentoring
 from storage.models import Pairing, Person
 
 __all__ = ["STAFF_ACTIONS", "STAFF_VERBS", "StaffRouter", "pair_details"]
@@ -34,7 +35,7 @@ async def pair_details(turn: Turn, reference: str) -> Reply:
             "started_at": pairing.started_at,
             "first_meeting_at": pairing.first_meeting_at,
             "last_contact_at": pairing.last_contact_at,
-            "interactions": await access.count_interactions(turn.session, pairing.id),
+            "interactions": await mentoring.count_interactions(turn.session, pairing.id),
         },
         locale=locale,
     )

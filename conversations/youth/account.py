@@ -15,8 +15,8 @@ from conversations.core.turn import LOCALES, Turn
 from conversations.pairs import lifecycle as pairing
 from conversations.rules.eligibility import Tristate
 from conversations.youth import eligibility_flow, faq, job_outcome, mydata, pulse
-from storage import applications, mentoring, people, privacy
-from storage.models import ApplicationStatus, SupportRequest
+from storage import applications, mentoring, people, privacy, support
+from storage.models import ApplicationStatus
 
 ACCOUNT_FLOW = "account"
 
@@ -368,10 +368,8 @@ async def _human(turn: Turn) -> None:
     open_request = await privacy.open_request(session, turn.person.id, "human")
     if open_request is None:
         text = turn.incoming.args.strip()[:1000] or None
-        session.add(
-            SupportRequest(
-                person_id=turn.person.id, kind="human", message=text, created_at=turn.now
-            )
+        support.add_request(
+            session, person_id=turn.person.id, kind="human", message=text, now=turn.now
         )
         turn.say("human.requested", review_delay_days=turn.config.review_delay_days)
     else:

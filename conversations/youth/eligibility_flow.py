@@ -41,8 +41,8 @@ from conversations.rules.eligibility import (
 )
 from conversations.youth import eligibility_answers as answers
 from conversations.youth import mydata
-from storage import applications, people
-from storage.models import Application, ApplicationStatus, SupportRequest
+from storage import applications, people, support
+from storage.models import Application, ApplicationStatus
 
 FLOW = "eligibility"
 # Deep-link payloads are at most 64 characters of [A-Za-z0-9_-] (Telegram's rule).
@@ -405,13 +405,12 @@ async def _finish(turn: Turn, application: Application, decision: Decision) -> N
     tell(turn, application)
     if Reason.TOO_YOUNG in decision.reasons:
         # Programme rule: nobody under the minimum age is asked more; a person looks at it.
-        turn.session.add(
-            SupportRequest(
-                person_id=turn.person.id,
-                kind="under_minimum_age",
-                message=None,
-                created_at=turn.now,
-            )
+        support.add_request(
+            turn.session,
+            person_id=turn.person.id,
+            kind="under_minimum_age",
+            message=None,
+            now=turn.now,
         )
 
 

@@ -40,8 +40,7 @@ from conversations.core import codec
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import LOCALES, MAX_TEXT, Turn
 from conversations.parsing import normalise
-from storage import people, privacy
-from storage.models import SupportRequest
+from storage import people, privacy, support
 
 __all__ = [
     "ACTION",
@@ -513,13 +512,12 @@ async def _ask_team(turn: Turn, offer: _Offer | None) -> None:
         # a topic picked from the list: its title tells the team what it was about
         topic = turn.label(f"choice.faq.topic.{offer.entry_id}") if offer.entry_id else None
         message = offer.question or topic
-    session.add(
-        SupportRequest(
-            person_id=turn.person.id,
-            kind="human",
-            message=message[:MAX_QUESTION] if message else None,
-            created_at=turn.now,
-        )
+    support.add_request(
+        session,
+        person_id=turn.person.id,
+        kind="human",
+        message=message[:MAX_QUESTION] if message else None,
+        now=turn.now,
     )
     logger.info("FAQ: person %s asked the team", turn.person.id)
     turn.say("human.requested", review_delay_days=turn.config.review_delay_days)

@@ -16,7 +16,6 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import parsing
@@ -26,7 +25,7 @@ from conversations.core.messages import Channel, Choice
 from conversations.core.turn import Turn
 from conversations.pairs.alerts import alert_staff
 from conversations.pairs.outcomes import OutcomeKind
-from storage import audit, outbox, people
+from storage import audit, mentoring, outbox, people
 from storage.models import Outcome, Pairing, Priority
 
 OUTCOME_FLOW = "job_outcome"
@@ -217,7 +216,7 @@ BY_STEP: dict[str, Question] = {q.step: q for q in QUESTIONS}
 
 
 async def _existing_outcome(session: AsyncSession, pairing_id: int) -> Outcome | None:
-    return await session.scalar(select(Outcome).where(Outcome.pairing_id == pairing_id))
+    return await mentoring.outcome_of(session, pairing_id)
 
 
 async def begin(turn: Turn, pairing: Pairing) -> None:
@@ -307,16 +306,15 @@ async def _finish(turn: Turn, pairing_id: int, answers: dict[str, Any]) -> None:
     at_level = {"yes": True, "no": False}.get(str(answers.get(OutcomeStep.AT_LEVEL)))
     start = date.fromisoformat(answers[OutcomeStep.START_DATE])
     kind = OutcomeKind.BUSINESS_CREATION if contract is JobContract.BUSINESS else OutcomeKind.JOB
-    session.add(
-        Outcome(
-            pairing_id=pairing.id,
-            kind=kind,
-            contract=None if contract is JobContract.BUSINESS else contract.value,
-            at_diploma_level=at_level,
-            occurred_on=start,
-            reported_by=turn.person.id,
-            reported_at=turn.now,
-        )
+    mentoring.add_outcome(
+        session,
+        pairing_id=pairing.id,
+        kind=kind,
+        contract=None if contract is JobContract.BUSINESS else contract.value,
+        at_diploma_level=at_level,
+        occurred_on=start,
+        reported_by=turn.person.id,
+        reported_at=turn.now,
     )
     await audit.record(
         session,

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations import parsing
@@ -48,7 +47,8 @@ from conversations.youth.pulse_sending import (
     progress_choices,
     send_pulse,
 )
-from storage import audit, outbox
+from storage import audit, checkins, outbox
+from storage import pairings as pairing_rows
 from storage.models import (
     Checkin,
     CloseReason,
@@ -135,22 +135,12 @@ def _ask_progress(turn: Turn, row: Checkin) -> None:
 
 
 async def _latestyouth_checkin(session: AsyncSession, pairing_id: int) -> Checkin | None:
-    return await session.scalar(
-        select(Checkin)
-        .where(Checkin.pairing_id == pairing_id, Checkin.respondent_role == Role.YOUTH)
-        .order_by(Checkin.period.desc())
-        .limit(1)
-    )
+    return await checkins.latest(session, pairing_id, Role.YOUTH)
 
 
 async def _open_pulse(turn: Turn) -> tuple[Checkin, Pairing] | None:
     """The pulse of the youth's active pairing still waiting for an answer, if any."""
-    pairing = await turn.session.scalar(
-        select(Pairing)
-        .where(Pairing.youth_id == turn.person.id, Pairing.status == PairingStatus.ACTIVE)
-        .order_by(Pairing.id.desc())
-        .limit(1)
-    )
+    pairing = await pairing_rows.latest_of_youth(turn.session, turn.person.id, PairingStatus.ACTIVE)
     if pairing is None:
         return None
     row = await _latestyouth_checkin(turn.session, pairing.id)

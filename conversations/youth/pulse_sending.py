@@ -8,7 +8,6 @@ import logging
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core import codec
@@ -16,10 +15,9 @@ from conversations.core.messages import Channel, Choice
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.agreement import PulseAnswer
 from conversations.pairs.periods import next_due, period_of, previous_period
-from storage import outbox
+from storage import checkins, outbox, people
 from storage.models import (
     Checkin,
-    Identity,
     Pairing,
     PairingStatus,
     Person,
@@ -76,13 +74,7 @@ def continue_choices(pairing_id: int) -> list[list[str]]:
 
 
 async def youth_checkin(session: AsyncSession, pairing_id: int, period: str) -> Checkin | None:
-    return await session.scalar(
-        select(Checkin).where(
-            Checkin.pairing_id == pairing_id,
-            Checkin.period == period,
-            Checkin.respondent_role == Role.YOUTH,
-        )
-    )
+    return await checkins.find(session, pairing_id, period, Role.YOUTH)
 
 
 def _continue_key(pairing_id: int, period: str) -> str:
@@ -92,11 +84,7 @@ def _continue_key(pairing_id: int, period: str) -> str:
 async def _reachable_on_telegram(session: AsyncSession, youth: Person | None) -> bool:
     if youth is None or youth.erased_at is not None or youth.unreachable_at is not None:
         return False
-    identity = await session.scalar(
-        select(Identity.id).where(
-            Identity.person_id == youth.id, Identity.channel == Channel.TELEGRAM
-        )
-    )
+    identity = await people.identity_id_on(session, youth.id, Channel.TELEGRAM)
     return identity is not None
 
 
@@ -147,16 +135,7 @@ async def send_pulse(
             priority=Priority.NORMAL,
         )
         return queued is not None
-    row = Checkin(
-        pairing_id=pairing.id,
-        period=period,
-        respondent_role=Role.YOUTH,
-        asked_at=now,
-        topics=[],
-        needs_staff=False,
-    )
-    session.add(row)
-    await session.flush()
+    row = await checkins.ask(session, pairing.id, period, Role.YOUTH, now)
     queued = await outbox.enqueue(
         session,
         key=f"pulse:{pairing.id}:{period}",

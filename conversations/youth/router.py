@@ -26,8 +26,7 @@ class YouthRouter:
         stale = (
             state is not None
             and state.flow != faq.FLOW
-            and turn.now - state.updated_at
-            > timedelta(days=turn.config.resume_after_days)
+            and turn.now - state.updated_at > timedelta(days=turn.config.resume_after_days)
         )
         if stale and turn.incoming.kind in (Kind.TEXT, Kind.CHOICE, Kind.UNSUPPORTED):
             # weeks later, a "hello" is not an answer to the question left open: say where
@@ -38,4 +37,3 @@ class YouthRouter:
             await account.resume_flow(turn)
             return
         await account.on_message(turn)
-

@@ -78,5 +78,3 @@ async def click(slack: SlackHarness, user: str, value: str) -> str:
 async def rows(services: Services, model: type[M]) -> list[M]:
     async with services.sessions() as session:
         return list((await session.scalars(select(model))).all())
-
-

@@ -224,8 +224,7 @@ async def test_stop_closes_the_pair_alerts_staff_and_tells_the_youth(
     assert report.sent == 2  # the staff alert and the youth's message
     [alert] = slack.api.messages(STAFF_CHANNEL)
     assert (
-        f"Arrêt côté mentor : jeune en attente d'un nouvel accompagnement — binôme "
-        f"n°{pairing_id}"
+        f"Arrêt côté mentor : jeune en attente d'un nouvel accompagnement — binôme n°{pairing_id}"
     ) in alert["text"]
     told = api.texts(YOUTH, plain=True)[-1]
     assert "la personne qui t'accompagnait ne peut plus continuer le mentorat" in told
