@@ -8,10 +8,11 @@ told so, whatever they sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from conversations.core import codec
-from conversations.core.messages import Channel, Kind
+from conversations.core.messages import Channel, Form, Kind
 from conversations.core.response import Home, NotAllowed, Response
 from conversations.core.turn import Turn
 from conversations.mentor import checkin, contact_log, holidays, outcome, silence
@@ -103,7 +104,14 @@ class MentorRouter:
         pairs = await access.pairs_of(turn.session, turn.person.id)
         return [p for p in pairs if p.status != "closed"]
 
-    async def _log_form(self, turn: Turn, pairing_id: int | None) -> Response:
+    async def _form_for_pair(
+        self,
+        turn: Turn,
+        pairing_id: int | None,
+        form: Callable[[int | None, list[access.PairSummary]], Form],
+    ) -> Response:
+        """A form about one of the mentor's open pairs: the one named (if theirs), the only
+        one, or a choice among them inside the form; "no pairs" when there is none."""
         result = Response()
         mentor = turn.person
         pairs = await self._open_pairs(turn)
@@ -114,24 +122,24 @@ class MentorRouter:
             return result
         elif len(pairs) == 1:
             pairing_id = pairs[0].pairing_id
-        result.form = contact_log.contact_form(
-            mentor.locale, pairing_id=pairing_id, checkin_id=None, pairs=pairs, today=turn.today
-        )
+        result.form = form(pairing_id, pairs)
         return result
 
+    async def _log_form(self, turn: Turn, pairing_id: int | None) -> Response:
+        locale, today = turn.person.locale, turn.today
+        return await self._form_for_pair(
+            turn,
+            pairing_id,
+            lambda pid, pairs: contact_log.contact_form(
+                locale, pairing_id=pid, checkin_id=None, pairs=pairs, today=today
+            ),
+        )
+
     async def _outcome_form(self, turn: Turn, pairing_id: int | None) -> Response:
-        result = Response()
-        mentor = turn.person
-        pairs = await self._open_pairs(turn)
-        if pairing_id is not None:
-            await access.own_open_pairing(turn.session, mentor, pairing_id, now=turn.now)
-        elif not pairs:
-            result.say("mentor.no_pairs", mentor.locale)
-            return result
-        elif len(pairs) == 1:
-            pairing_id = pairs[0].pairing_id
-        result.form = outcome.outcome_form(mentor.locale, pairing_id, turn.today, pairs)
-        return result
+        locale, today = turn.person.locale, turn.today
+        return await self._form_for_pair(
+            turn, pairing_id, lambda pid, pairs: outcome.outcome_form(locale, pid, today, pairs)
+        )
 
     # -- buttons
 
