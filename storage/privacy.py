@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import audit
 from storage.models import (
     Application,
+    Case,
     Checkin,
     ConversationState,
     Delivery,
@@ -61,6 +62,9 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
             .order_by(SupportRequest.id)
         )
     ).scalars()
+    cases = (
+        await session.scalars(select(Case).where(Case.person_id == person.id).order_by(Case.id))
+    ).all()
     state = await session.get(ConversationState, person.id)
     mentoring = await _mentoring(session, person)
     queued = (
@@ -97,6 +101,17 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
         "requests_to_staff": [
             {"kind": r.kind, "message": r.message, "created_at": _iso(r.created_at)}
             for r in requests
+        ],
+        "cases": [
+            {
+                "kind": c.kind,
+                "text": c.text,
+                "state": c.state,
+                "opened_at": _iso(c.opened_at),
+                "taken_at": _iso(c.taken_at),
+                "resolved_at": _iso(c.resolved_at),
+            }
+            for c in cases
         ],
         "conversation": {"flow": state.flow, "step": state.step} if state else None,
         "mentoring": mentoring,
@@ -223,6 +238,22 @@ async def erase_person(
         .values(person_id=None, answers={}, source=None, review_note=None, reviewed_by=None)
     )
     await session.execute(delete(SupportRequest).where(SupportRequest.person_id == person_id))
+    # the case stays (staff's work, for figures) without what the person wrote nor who they
+    # are, and its staff-channel post, if not sent yet, loses the text too
+    case_ids = list(
+        (await session.scalars(select(Case.id).where(Case.person_id == person_id))).all()
+    )
+    if case_ids:
+        posts = await session.scalars(
+            select(Delivery).where(
+                Delivery.idempotency_key.in_([f"case:{i}:opened" for i in case_ids])
+            )
+        )
+        for post in posts:
+            post.context = {**post.context, "text": ""}
+    await session.execute(
+        update(Case).where(Case.person_id == person_id).values(text=None, person_id=None)
+    )
     await session.execute(delete(Delivery).where(Delivery.person_id == person_id))
     await session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))
     await session.execute(delete(Identity).where(Identity.person_id == person_id))

@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from bot.cli import db, mentors, pairs, review, run, scheduler, status
+from bot.cli import cases, db, mentors, pairs, review, run, scheduler, status
 
 __all__ = ["app", "main"]
 
@@ -23,6 +23,7 @@ status.register(app)
 db.register(app)
 mentors.register(app)
 review.register(app)
+cases.register(app)
 
 
 def main() -> None:

@@ -61,8 +61,10 @@ ACTIONS: dict[str, int] = {
     "hl": 1,
     "hc": 1,
     "ho": 1,
-    # staff: view a pair
+    # staff: view a pair, take a case ("I'll take it"), resolve a case
     "sp": 1,
+    "ct": 1,
+    "cr2": 1,
 }
 
 

@@ -4,6 +4,7 @@
                       unanswered, a pair at risk, ...): the pair's summary, a "View the pair"
                       button, once per idempotency key, audit-logged "staff_alerted"
     digest_to_staff   about no pair in particular (the weekly unpaired digest), once per key
+    case_to_staff     a case's post (who, what, "I'll take it" and "Resolved"), once per key
 
 Both go through the outbox to `STAFF_DESTINATION`, which the Slack sender maps to the staff
 channel, as URGENT messages (first in line, outside any person's one-a-day budget).
@@ -26,7 +27,14 @@ from conversations.pairs.access import STAFF_DESTINATION
 from storage import audit, mentoring, outbox, people
 from storage.models import Pairing, Priority
 
-__all__ = ["NOTE_PREVIEW", "alert_staff", "digest_to_staff", "preview", "view_pair_choice"]
+__all__ = [
+    "NOTE_PREVIEW",
+    "alert_staff",
+    "case_to_staff",
+    "digest_to_staff",
+    "preview",
+    "view_pair_choice",
+]
 
 # how much of a note a staff alert shows (the whole note is stored with the interaction)
 NOTE_PREVIEW = 500
@@ -106,6 +114,26 @@ async def digest_to_staff(
     returns whether it was queued."""
     return await _enqueue(
         session, key=key, template=template, context=dict(context), now=now, config=config
+    )
+
+
+async def case_to_staff(
+    session: AsyncSession,
+    *,
+    key: str,
+    context: Mapping[str, Any],
+    now: datetime,
+    config: ProgrammeConfig,
+) -> bool:
+    """Queue a case's post in the staff channel (`staff.case_opened`), once per outbox
+    `key`; returns whether it was queued."""
+    return await _enqueue(
+        session,
+        key=key,
+        template="staff.case_opened",
+        context=dict(context),
+        now=now,
+        config=config,
     )
 
 

@@ -1,5 +1,6 @@
-"""What only staff do in Slack: `/mentorbot show <pair>` and the "View the pair" button of
-staff alerts. The engine lets only staff through (refusals are audit-logged there)."""
+"""What only staff do in Slack: `/mentorbot show <pair>`, the "View the pair" button of
+staff alerts, and a case's "I'll take it" and "Resolved" buttons. The engine lets only
+staff through (refusals are audit-logged there)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from conversations.core import codec
 from conversations.core.messages import Channel, Kind, Reply
 from conversations.core.turn import Turn
 from conversations.pairs import access
+from conversations.staff import cases
 from storage import mentoring
 from storage.models import Pairing, Person
 
 __all__ = ["STAFF_ACTIONS", "STAFF_VERBS", "StaffRouter", "pair_details"]
 
 STAFF_VERBS = frozenset({"show", "pair"})
-STAFF_ACTIONS = frozenset({"sp"})
+STAFF_ACTIONS = frozenset({"sp", "ct", "cr2"})
+CASE_ACTIONS = frozenset({"ct", "cr2"})
 
 
 async def pair_details(turn: Turn, reference: str) -> Reply:
@@ -41,6 +44,20 @@ async def pair_details(turn: Turn, reference: str) -> Reply:
     )
 
 
+async def _on_case_button(turn: Turn, button: codec.Button) -> None:
+    """Take or resolve a case; the staff member is told what happened."""
+    staff = turn.actor.external_id
+    change = cases.take_case if button.action == "ct" else cases.resolve_case
+    done = await change(turn.session, case_id=button.id, staff=staff, now=turn.now)
+    turn.response.replies.append(
+        Reply(
+            f"staff.case_{done.outcome}",
+            {"case_id": button.id, "owner": done.case.owner if done.case else None},
+            locale=turn.locale,
+        )
+    )
+
+
 class StaffRouter:
     """Routes staff-only commands and buttons."""
 
@@ -61,6 +78,9 @@ class StaffRouter:
         incoming = turn.incoming
         if incoming.kind is Kind.CHOICE:
             button = codec.decode(incoming.choice)
+            if button is not None and button.action in CASE_ACTIONS:
+                await _on_case_button(turn, button)
+                return
             reference = str(button.id) if button is not None and button.ids else ""
             details = await pair_details(turn, reference)
             # from a button, a window of its own; the adapter posts it where it has none

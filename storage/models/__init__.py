@@ -10,6 +10,7 @@ from __future__ import annotations
 from storage.models.applications import Application, ApplicationStatus
 from storage.models.audit import AuditLog
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
+from storage.models.cases import Case, CaseKind, CaseState
 from storage.models.mentoring import (
     Checkin,
     CheckinAnswer,
@@ -36,6 +37,9 @@ __all__ = [
     "ApplicationStatus",
     "AuditLog",
     "Base",
+    "Case",
+    "CaseKind",
+    "CaseState",
     "Checkin",
     "CheckinAnswer",
     "CloseReason",

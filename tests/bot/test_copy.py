@@ -59,6 +59,7 @@ SAMPLE: dict[str, Any] = {
     "answer": "yes",
     "at_level": "yes",
     "business": False,
+    "case_kind": "human",
     "close_reason": "gave_up",
     "closed_at": at(2026, 12, 1),
     "command": "frobnicate",
@@ -84,6 +85,7 @@ SAMPLE: dict[str, Any] = {
     "next_checkin_due_at": at(2027, 2, 1),
     "note": "tout va bien",
     "number": 3,
+    "owner": "USTAFF2",
     "items": [
         {"step": "diploma", "value": "Bac+5 (master, école)", "date": None},
         {"step": "birth_date", "value": "2001-03-12", "date": "2001-03-12"},
@@ -144,6 +146,7 @@ SAMPLE: dict[str, Any] = {
 # Codes a template turns into words: each value is tried in turn.
 ENUMS: dict[str, list[Any]] = {
     "kind": _codes("alert_kind"),
+    "case_kind": _codes("case_kind"),
     "status": _codes("pair_status"),
     "decision": ["eligible", "not_eligible", "review"],
     "answer": ["yes", "no"],
