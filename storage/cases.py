@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import Case, CaseState
 from storage.models.cases import MAX_CASE_TEXT
 
-__all__ = ["get", "open_case", "open_cases", "resolve", "take"]
+__all__ = ["get", "open_case", "open_cases", "open_of_person", "resolve", "take"]
 
 
 async def open_case(
@@ -59,5 +59,16 @@ async def open_cases(session: AsyncSession) -> Sequence[Case]:
     return (
         await session.scalars(
             select(Case).where(Case.state != CaseState.RESOLVED).order_by(Case.opened_at, Case.id)
+        )
+    ).all()
+
+
+async def open_of_person(session: AsyncSession, person_id: int, kind: str) -> Sequence[Case]:
+    """The person's cases of `kind` not yet resolved."""
+    return (
+        await session.scalars(
+            select(Case).where(
+                Case.person_id == person_id, Case.kind == kind, Case.state != CaseState.RESOLVED
+            )
         )
     ).all()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Person, SupportRequest
 
-__all__ = ["add_request", "unresolved_with_person"]
+__all__ = ["add_request", "resolve_open", "unresolved_with_person"]
 
 
 def add_request(
@@ -33,3 +33,19 @@ async def unresolved_with_person(
         .order_by(SupportRequest.created_at, SupportRequest.id)
     )
     return [(request, person) for request, person in rows.all()]
+
+
+async def resolve_open(
+    session: AsyncSession, *, person_id: int, kind: str, by: str, now: datetime
+) -> int:
+    """Mark the person's open requests of `kind` handled (their case was resolved); how many."""
+    result = await session.execute(
+        update(SupportRequest)
+        .where(
+            SupportRequest.person_id == person_id,
+            SupportRequest.kind == kind,
+            SupportRequest.resolved_at.is_(None),
+        )
+        .values(resolved_at=now, resolved_by=by[:100])
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -16,7 +16,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.pairs.cases import open_case
-from storage import audit, cases, outbox, people
+from storage import audit, cases, outbox, people, support
 from storage.models import Case, CaseState, Priority
 
 __all__ = ["CaseChange", "Outcome", "open_case", "open_cases", "resolve_case", "take_case"]
@@ -68,6 +68,11 @@ async def resolve_case(
     if case.state == CaseState.RESOLVED:
         return CaseChange(Outcome.ALREADY_RESOLVED, case)
     cases.resolve(case, by=staff, now=now)
+    if case.person_id is not None and case.kind == "human":
+        # the same request as `mentorbot review` lists: handled once, wherever it was
+        await support.resolve_open(
+            session, person_id=case.person_id, kind="human", by=staff, now=now
+        )
     await _record(session, case, staff, "case_resolved", now)
     await _tell(session, case, "resolved", now)
     return CaseChange(Outcome.RESOLVED, case)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
 from conversations.rules.eligibility import age_on
-from storage import applications, audit, outbox, people, support
+from storage import applications, audit, cases, outbox, people, support
 from storage.models import (
     Application,
     ApplicationStatus,
@@ -147,6 +147,11 @@ async def resolve_request(
     if not staff.strip():
         raise ReviewError("Say who you are (--by) so the action can be audit-logged.")
     request.resolved_at, request.resolved_by = now, staff.strip()[:100]
+    if request.person_id is not None and request.kind == "human":
+        # the same request as its case in the staff channel: resolved there too, so nobody
+        # takes it up again
+        for case in await cases.open_of_person(session, request.person_id, "human"):
+            cases.resolve(case, by=request.resolved_by, now=now)
     await audit.record(
         session,
         actor=f"staff:{request.resolved_by}",

@@ -12,11 +12,10 @@ from conversations import parsing
 from conversations.core import codec
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import LOCALES, Turn
-from conversations.pairs import cases
 from conversations.pairs import lifecycle as pairing
 from conversations.rules.eligibility import Tristate
-from conversations.youth import eligibility_flow, faq, job_outcome, mydata, pulse
-from storage import applications, mentoring, people, privacy, support
+from conversations.youth import eligibility_flow, faq, job_outcome, mydata, pulse, requests
+from storage import applications, mentoring, people, privacy
 from storage.models import ApplicationStatus
 
 ACCOUNT_FLOW = "account"
@@ -365,24 +364,5 @@ async def _faq(turn: Turn) -> None:
 
 
 async def _human(turn: Turn) -> None:
-    session = turn.session
-    open_request = await privacy.open_request(session, turn.person.id, "human")
-    if open_request is None:
-        text = turn.incoming.args.strip()[:1000] or None
-        support.add_request(
-            session, person_id=turn.person.id, kind="human", message=text, now=turn.now
-        )
-        paired = await mentoring.youth_pairing(session, turn.person.id)
-        await cases.open_case(
-            session,
-            kind="human",
-            person_id=turn.person.id,
-            pairing_id=paired.pairing.id if paired is not None else None,
-            text=text,
-            now=turn.now,
-            config=turn.config,
-        )
-        turn.say("human.requested", review_delay_days=turn.config.review_delay_days)
-    else:
-        turn.say("human.already_requested", since=open_request.created_at)
+    await requests.ask_team(turn, turn.incoming.args)
     await resume_flow(turn)

@@ -30,6 +30,7 @@ from typing import Any
 from conversations.core import codec
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import MAX_TEXT, Turn
+from conversations.youth import requests
 from conversations.youth.faq_matching import (
     DEFAULT_FAQ_DIR,
     MAX_QUESTION,
@@ -43,7 +44,7 @@ from conversations.youth.faq_matching import (
     prepare,
     scores,
 )
-from storage import people, privacy, support
+from storage import people
 
 __all__ = [
     "ACTION",
@@ -250,22 +251,10 @@ async def _drop_offer(turn: Turn) -> None:
 
 async def _ask_team(turn: Turn, offer: _Offer | None) -> None:
     """What `/human` does, with the question the FAQ could not answer well enough."""
-    session = turn.session
-    waiting = await privacy.open_request(session, turn.person.id, "human")
-    if waiting is not None:
-        turn.say("human.already_requested", since=waiting.created_at)
-        return
     message = None
     if offer is not None:
         # a topic picked from the list: its title tells the team what it was about
         topic = turn.label(f"choice.faq.topic.{offer.entry_id}") if offer.entry_id else None
         message = offer.question or topic
-    support.add_request(
-        session,
-        person_id=turn.person.id,
-        kind="human",
-        message=message[:MAX_QUESTION] if message else None,
-        now=turn.now,
-    )
-    logger.info("FAQ: person %s asked the team", turn.person.id)
-    turn.say("human.requested", review_delay_days=turn.config.review_delay_days)
+    if await requests.ask_team(turn, message):
+        logger.info("FAQ: person %s asked the team", turn.person.id)

@@ -11,10 +11,13 @@ from sqlalchemy import select
 from bot.container import Services
 from conversations.core.clock import FixedClock
 from conversations.core.messages import Channel, Incoming, Kind
+from conversations.staff import review
 from storage import privacy
-from storage.models import AuditLog, Case, Delivery, Person
+from storage.models import AuditLog, Case, Delivery, Person, SupportRequest
+from tests.conversations.youth.test_eligibility_flow import answer_all
 from tests.fakes.mentoring import make_pair
 from tests.fakes.slack_bot import SlackHarness
+from tests.fakes.transcript import Person as Youth
 from tests.handlers.slack.conftest import STAFF, STAFF_CHANNEL, click, dispatcher, rows
 
 TELEGRAM_ID = "5550001"
@@ -144,3 +147,44 @@ async def test_erasure_removes_what_the_youth_wrote_in_a_case(services: Services
     async with services.sessions() as session:
         posts = (await session.scalars(select(Delivery.context))).all()
     assert all(QUESTION not in str(context) for context in posts)
+
+
+async def test_one_request_resolved_in_slack_is_resolved_for_review_too(
+    services: Services, slack: SlackHarness
+) -> None:
+    await make_pair(services, telegram_id=TELEGRAM_ID)
+    case = await human(services)
+    [request] = await rows(services, SupportRequest)
+    assert request.resolved_at is None
+    await click(slack, STAFF, f"cr2:{case.id}")
+    [request] = await rows(services, SupportRequest)
+    assert (request.resolved_at is not None, request.resolved_by) == (True, STAFF)
+    # asked again later: a new request and a new case, not "already requested"
+    await services.engine.handle(
+        Incoming(Channel.TELEGRAM, TELEGRAM_ID, Kind.COMMAND, command="human", args="encore")
+    )
+    assert [c.state for c in await rows(services, Case)] == ["resolved", "open"]
+
+
+async def test_a_request_resolved_with_mentorbot_review_closes_its_case(
+    services: Services,
+) -> None:
+    await make_pair(services, telegram_id=TELEGRAM_ID)
+    await human(services)
+    [request] = await rows(services, SupportRequest)
+    async with services.sessions() as session, session.begin():
+        await review.resolve_request(
+            session, request_id=request.id, staff="Camille", now=services.clock.now()
+        )
+    [case] = await rows(services, Case)
+    assert (case.state, case.owner) == ("resolved", "Camille")
+
+
+async def test_asking_the_team_from_the_faq_opens_a_case_too(services: Services) -> None:
+    youth = Youth(services, TELEGRAM_ID)
+    await answer_all(youth)  # registered, waiting for a mentor
+    said = await youth.says("quelle est la capitale du Pérou ?")
+    said = await youth.presses(said.value_of("Oui"))
+    assert "human.requested" in said.keys
+    [case] = await rows(services, Case)
+    assert (case.kind, case.text) == ("human", "quelle est la capitale du Pérou ?")
