@@ -98,9 +98,11 @@ async def enqueue(
     destination: str | None = None,
     priority: Priority = Priority.NORMAL,
     not_before: datetime | None = None,
+    order_key: str | None = None,
 ) -> int | None:
     """Queue a message once per key, to a person or to a place (`destination`, e.g. the
-    staff channel); returns the new delivery's id, or None if that key was already queued."""
+    staff channel); returns the new delivery's id, or None if that key was already queued.
+    Rows sharing an `order_key` are delivered in the order they were queued."""
     if (person_id is None) == (destination is None):
         raise ValueError("a delivery goes to a person or to a destination, not both")
     values = {
@@ -115,6 +117,7 @@ async def enqueue(
         "attempts": 0,
         "next_attempt_at": not_before or now,
         "created_at": now,
+        "order_key": order_key,
     }
     # one atomic statement: two replicas queuing the same logical message cannot both win,
     # and the loser's transaction is not broken by a unique-key error

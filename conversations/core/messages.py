@@ -38,6 +38,15 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply (e.g. the `/mydata` JSON export)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/json"
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One thing a person did: typed text, a command, pressed a button, sent a sticker."""
 
@@ -62,6 +71,10 @@ class Incoming:
     # Slack: the trigger a modal needs (valid about 3 s), the thread a message was posted in
     trigger_id: str | None = None
     thread: str | None = None
+    # files sent with the message, downloaded by the adapter (a CV...), and why a file that
+    # came with it could not be taken ("too_large", "unsupported_type", "download_failed")
+    files: tuple[Attachment, ...] = ()
+    file_refused: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,15 +84,6 @@ class Choice:
     label_key: str
     value: str
     label_context: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file sent with a reply (e.g. the `/mydata` JSON export)."""
-
-    filename: str
-    content: bytes
-    mime_type: str = "application/json"
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class Reply:
     # buttons per row when rendered as a keyboard
     columns: int = 1
     attachment: Attachment | None = None
+    # Slack: post in this thread (the `ts` of its first message)
+    thread: str | None = None
 
 
 class SendStatus(StrEnum):
@@ -112,6 +118,10 @@ class SendResult:
     status: SendStatus
     retry_after: float | None = None
     error: str | None = None
+    # sent: where it landed and the platform's id of the message (a Slack DM's channel id
+    # and `ts`, a Telegram chat id and message id)
+    chat: str | None = None
+    ref: str | None = None
 
 
 class Sender(Protocol):
@@ -150,6 +160,7 @@ class FieldKind(StrEnum):
     MULTI = "multi"  # any of the options
     TEXT = "text"  # free text (multi-line)
     DATE = "date"
+    DATETIME = "datetime"  # a day and a time (answered as an aware datetime)
     FLAG = "flag"  # a single checkbox
 
 

@@ -30,6 +30,7 @@ from storage.models.people import (
     Role,
     SupportRequest,
 )
+from storage.models.relay import Meeting, MeetingState, RelayFile, Thread
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -48,6 +49,8 @@ __all__ = [
     "DeliveryStatus",
     "Identity",
     "Interaction",
+    "Meeting",
+    "MeetingState",
     "MentorProfile",
     "Outcome",
     "Pairing",
@@ -55,7 +58,9 @@ __all__ = [
     "Person",
     "Priority",
     "ProcessedEvent",
+    "RelayFile",
     "Role",
     "SupportRequest",
+    "Thread",
     "UTCDateTime",
 ]

@@ -45,6 +45,12 @@ class Case(Base):
     owner: Mapped[str | None] = mapped_column(String(64))
     # the staff-channel post (its thread), once the outbox has sent it
     staff_channel_ts: Mapped[str | None] = mapped_column(String(64))
+    # what an alert is about ("at_risk", "first_meeting"...): alerts of one topic raised the
+    # same day are one digest post
+    topic: Mapped[str | None] = mapped_column(String(32))
     opened_at: Mapped[datetime]
+    # nobody took it by then (2 working days): raised again once
+    raise_again_at: Mapped[datetime | None] = mapped_column(index=True)
+    raised_again_at: Mapped[datetime | None]
     taken_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]

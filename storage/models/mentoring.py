@@ -99,6 +99,8 @@ class Pairing(Base):
     # monthly rounds left unanswered in a row, per side; after a few, ask instead of nudging
     mentor_silent_rounds: Mapped[int] = mapped_column(default=0)
     youth_silent_rounds: Mapped[int] = mapped_column(default=0)
+    # the youth agreed to show her email to her mentor (a button in her introduction)
+    youth_email_shared_at: Mapped[datetime | None]
 
 
 class CheckinAnswer(StrEnum):

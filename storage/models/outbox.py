@@ -58,3 +58,8 @@ class Delivery(Base):
     claimed_until: Mapped[datetime | None]
     # when the send call started: a row still `sending` long after that is in doubt
     sending_at: Mapped[datetime | None]
+    # the platform's id of the posted message (Slack `ts`, Telegram message id)
+    sent_ref: Mapped[str | None] = mapped_column(String(64))
+    # rows with the same key are delivered one after the other, in the order they were
+    # queued (a pair's messages to one side): none overtakes an earlier one still unsent
+    order_key: Mapped[str | None] = mapped_column(String(64), index=True)
