@@ -61,6 +61,14 @@ ACTIONS: dict[str, int] = {
     "hl": 1,
     "hc": 1,
     "ho": 1,
+    # people in touch: which mentee a mentor's message is for (pairing), the youth sharing
+    # her email (pairing, yes/no), a first meeting proposed (pairing), answered by the
+    # youth (meeting, ok/other), held or not (meeting, yes/no)
+    "rp": 1,
+    "es": 1,
+    "mp": 1,
+    "ma": 1,
+    "mh": 1,
     # staff: view a pair, take a case ("I'll take it"), resolve a case
     "sp": 1,
     "ct": 1,

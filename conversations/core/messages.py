@@ -26,8 +26,12 @@ class Kind(StrEnum):
     TEXT = "text"
     COMMAND = "command"
     CHOICE = "choice"
-    # a sticker, photo, voice note, location...: anything we cannot read as text
+    # a sticker, voice note, video, location...: anything we can neither read nor pass on;
+    # `text` says what it was ("sticker", "voice"...) when the adapter knows
     UNSUPPORTED = "unsupported"
+    # a document or photo: downloaded into `files`, or refused (`file_refused` says why);
+    # `text` is its caption
+    FILE = "file"
     # the person blocked the bot (Telegram `my_chat_member` kicked)
     BLOCKED = "blocked"
     UNBLOCKED = "unblocked"
@@ -107,6 +111,9 @@ class SendStatus(StrEnum):
     SENT = "sent"
     # try again later (rate limit, server error); `retry_after` says when
     RETRY = "retry"
+    # a document or photo: downloaded into `files`, or refused (`file_refused` says why);
+    # `text` is its caption
+    FILE = "file"
     # the person blocked the bot or never started it: do not retry
     UNDELIVERABLE = "undeliverable"
     # a timeout or network error: the message may or may not have arrived

@@ -201,6 +201,8 @@ async def _announce(
             "choices": [["choice.mentor.first_meeting", codec.encode("fm", pairing.id)]],
             # once delivered, the Slack sender republishes the mentor's App Home with this pair
             "refresh_home": True,
+            # once posted, its thread is the pair's: what the mentor writes there reaches the youth
+            "anchor": {"pairing": pairing.id},
         },
         now=now,
         priority=Priority.URGENT,
