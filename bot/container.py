@@ -20,6 +20,7 @@ from conversations.core.engine import Engine, Router
 from conversations.core.messages import Channel, Sender
 from conversations.core.programme import ProgrammeConfig
 from conversations.mentor.router import MentorRouter
+from conversations.pairs import relay
 from conversations.rules.eligibility import EligibilityRules, load_rules
 from conversations.staff.router import StaffRouter
 from conversations.youth.router import YouthRouter
@@ -82,6 +83,8 @@ def dispatcher(services: Services, senders: Mapping[str, Sender]) -> Dispatcher:
         services.clock,
         policy=policy,
         pacers={channel: pacers[channel] for channel in senders if channel in pacers},
+        # a relayed message that cannot arrive: its writer is told, staff get a case
+        on_undeliverable=relay.on_undeliverable(services.config),
     )
 
 
@@ -179,6 +182,7 @@ def build_slack(services: Services) -> tuple[SlackBot, SlackSender]:
         services.renderer,
         signing_secret=signing_secret,
         default_locale=settings.default_locale,
+        staff_channel=settings.slack_staff_channel,
     )
     sender = SlackSender(
         build_client(token, settings.slack_api_url, retry_on_rate_limit=False),

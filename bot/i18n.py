@@ -8,8 +8,9 @@ mrkdwn and to plain text for the terminal.
 
 Besides `t(key, **extra)` (another template, inline), templates get filters that turn what
 the code stores into words: `date` and `datetime` (a date, a datetime or its ISO text, in
-the reader's language: "1er décembre 2026", "1 December 2026"), `month` (a "YYYY-MM"
-period: "mars 2026"), `region_name` ("idf" ->
+the reader's language: "1er décembre 2026", "1 December 2026"), `day_time` and `zone_city`
+(a meeting's day and hour in a person's time zone: "jeudi 3 décembre à 14 h", and that
+zone's city: "Paris"), `month` (a "YYYY-MM" period: "mars 2026"), `region_name` ("idf" ->
 "Île-de-France") and `diploma_label`, `situation_label`, `outcome_label`, `contract_label`,
 `at_level_label`, `close_reason_label` (a code -> its `choice.*` / `close_reason.*` label).
 An unknown code is shown as it is rather than failing the message.
@@ -24,9 +25,9 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_timezone_location
 from jinja2 import (
     Environment,
     FileSystemLoader,
@@ -70,8 +71,22 @@ def to_plain(text: str) -> str:
     return html.unescape(text)
 
 
+# a tag (left alone), or a character Slack's mrkdwn could read as formatting: one at the
+# edge of a word (inside one, as in "first_last@example.org", Slack formats nothing, and
+# a zero-width space there would break an address copied from the message)
+_MRKDWN_MARKER = re.compile(r"<[^<>]*>|(?<!\w)[*_~`]|[*_~`](?!\w)")
+
+
+def _literal_marker(found: re.Match[str]) -> str:
+    marker = found.group()
+    return marker if len(marker) > 1 else f"\u200b{marker}\u200b"
+
+
 def to_slack(text: str) -> str:
-    """The HTML subset as Slack mrkdwn; `&`, `<` and `>` stay escaped so nothing pings."""
+    """The HTML subset as Slack mrkdwn; `&`, `<` and `>` stay escaped so nothing pings, and
+    a `*`, `_`, `~` or backquote in the text (someone's message: templates format with
+    tags) gets zero-width spaces around it, so Slack never reads it as formatting."""
+    text = _MRKDWN_MARKER.sub(_literal_marker, text)
     text = re.sub(r"</?(b|strong)>", "*", text)
     text = re.sub(r"</?(i|em)>", "_", text)
     text = re.sub(r"</?code>", "`", text)
@@ -148,6 +163,8 @@ class TemplateRenderer:
         self.env.filters["date"] = self._date
         self.env.filters["datetime"] = self._datetime
         self.env.filters["month"] = self._month
+        self.env.filters["day_time"] = self._day_time
+        self.env.filters["zone_city"] = self._zone_city
         self.env.filters["region_name"] = region_name
         for name, area in LABEL_AREAS.items():
             self.env.filters[name] = self._labeller(area)
@@ -184,6 +201,43 @@ class TemplateRenderer:
         locale = context["_locale"]
         text = format_date(day, format="long", locale=BABEL_LOCALES.get(locale, locale))
         return _first_of_month(text, day.day, locale)
+
+    def _zone_of(self, name: str | None) -> ZoneInfo:
+        """A person's time zone by its IANA name; the programme's when unknown."""
+        try:
+            return ZoneInfo(name) if name else self._zone
+        except (ZoneInfoNotFoundError, ValueError):
+            return self._zone
+
+    @pass_context
+    def _day_time(self, context: Context, value: datetime | str | None, zone: str = "") -> str:
+        """A meeting's day and hour in `zone` (an IANA name; the programme's by default):
+        "jeudi 3 décembre à 14 h", "jeudi 3 décembre à 14 h 30", "Thursday 3 December at 2 pm"."""
+        if value is None or value == "":
+            return ""
+        moment = _as_date_or_datetime(value)
+        if not isinstance(moment, datetime):
+            return self._date(context, moment)
+        local = moment.astimezone(self._zone_of(zone)) if moment.tzinfo else moment
+        locale = context["_locale"]
+        babel_locale = BABEL_LOCALES.get(locale, locale)
+        day = _first_of_month(format_date(local, "d MMMM", locale=babel_locale), local.day, locale)
+        weekday = format_date(local, "EEEE", locale=babel_locale)
+        if locale == "fr":
+            hour = f"{local.hour} h" + (f" {local.minute:02d}" if local.minute else "")
+            return f"{weekday} {day} à {hour}"
+        clock = "h a" if not local.minute else "h:mm a"
+        return f"{weekday} {day} at {format_datetime(local, clock, locale=babel_locale)}"
+
+    @pass_context
+    def _zone_city(self, context: Context, zone: str | None) -> str:
+        """The city a time zone is named after, in the reader's language ("Paris",
+        "La Réunion"): "(heure de Paris)"."""
+        locale = context["_locale"]
+        found = get_timezone_location(
+            self._zone_of(zone), locale=BABEL_LOCALES.get(locale, locale), return_city=True
+        )
+        return str(found)
 
     @pass_context
     def _month(self, context: Context, value: date | str | None) -> str:

@@ -1,36 +1,57 @@
 """The outbox dispatcher: claims due deliveries, sends them, records how it went.
 
-For each claimed row, in order: is it a good time for the recipient (working day, sending
-hours in their time zone, not paused, today's one-message budget not spent)? If not, the
-row waits, without counting an attempt. Otherwise the pacer gives it a turn, the row is
-marked `sending` and committed, the platform is called, and the outcome is committed. A
-crash can therefore leave at most the rows being sent at that instant in doubt.
+For each claimed row, in order: is an earlier row of its order key still on its way, or is
+it not a good time for the recipient (working day, sending hours in their time zone, not
+paused, today's one-message budget not spent; messages between people skip those)? If so,
+the row waits, without counting an attempt. Otherwise the pacer gives it a turn, the row is
+marked `sending` and committed, the platform is called, and the outcome is committed with
+what follows from it (the thread it opens, the texts and file it no longer needs, the
+writer told when it cannot arrive). A crash can therefore leave at most the rows being
+sent at that instant in doubt. The context conventions are in `delivery_context`.
+
+Rows of one order key claimed together go through one worker, in the order they were
+queued: a 429 on the first makes the next ones wait for it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.core.clock import Clock
-from conversations.core.messages import Choice, Reply, Sender, SendResult, SendStatus
+from conversations.core.messages import Sender, SendResult, SendStatus
 from conversations.rules.calendar import Place, SendingWindow, next_open
+from scheduler import delivery_context
+from scheduler.delivery_context import named_context
 from scheduler.pacing import Pacer
 from storage import outbox
-from storage.models import Delivery, Identity, MentorProfile, Person, Priority
+from storage.models import Delivery, MentorProfile, Person, Priority
+
+__all__ = [
+    "DispatchPolicy",
+    "DispatchReport",
+    "Dispatcher",
+    "OnUndeliverable",
+    "named_context",
+]
 
 logger = logging.getLogger(__name__)
 
 # backoff for retriable failures without a retry_after: 1 min, 2, 4... capped at 1 hour
 _BACKOFF_CAP = timedelta(hours=1)
+
+# called in the transaction that marks a row undeliverable (e.g. the relay telling the
+# writer and opening a case): (session, delivery, now)
+OnUndeliverable = Callable[[AsyncSession, Delivery, datetime], Awaitable[None]]
+# claimed rows with their lease (proof that they are still ours), one worker's run
+Batch = list[tuple[int, datetime | None]]
 
 
 @dataclass
@@ -41,6 +62,8 @@ class DispatchReport:
     in_doubt: int = 0
     postponed: int = 0
     released: int = 0
+    # past their "not after" time (an event already started): cancelled, never sent late
+    cancelled: int = 0
 
     @property
     def handled(self) -> int:
@@ -71,6 +94,7 @@ class Dispatcher:
         *,
         policy: DispatchPolicy | None = None,
         pacers: Mapping[str, Pacer] | None = None,
+        on_undeliverable: OnUndeliverable | None = None,
     ) -> None:
         self._sessions = sessions
         self._senders = senders
@@ -78,12 +102,13 @@ class Dispatcher:
         self._policy = policy or DispatchPolicy()
         self._batch = batch or self._policy.batch
         self._pacers = dict(pacers or {})
+        self._on_undeliverable = on_undeliverable
 
     async def run_once(self) -> DispatchReport:
         """Claim one batch of due deliveries per platform and send them."""
         report = DispatchReport()
         async with self._sessions() as session, session.begin():
-            report.released = await outbox.release_stuck(session, self._clock.now())
+            report.released = await delivery_context.settle_stuck(session, self._clock.now())
         if report.released:
             logger.warning(
                 "%s deliveries were left sending by a stopped dispatcher: in doubt", report.released
@@ -93,14 +118,13 @@ class Dispatcher:
                 claimed = await outbox.claim_due(
                     session, self._clock.now(), limit=self._batch, channel=channel
                 )
-                # each row with the lease it was claimed under: proof that it is still ours
-                taken = [(row.id, row.claimed_until) for row in claimed]
-            if not taken:
+                batches = _batches(claimed)
+            if not batches:
                 continue
-            queue: asyncio.Queue[tuple[int, datetime | None]] = asyncio.Queue()
-            for item in taken:
-                queue.put_nowait(item)
-            workers = max(1, min(self._policy.workers, len(taken)))
+            queue: asyncio.Queue[Batch] = asyncio.Queue()
+            for batch in batches:
+                queue.put_nowait(batch)
+            workers = max(1, min(self._policy.workers, len(batches)))
             await asyncio.gather(*(self._work(queue, report) for _ in range(workers)))
         return report
 
@@ -109,22 +133,29 @@ class Dispatcher:
         total = DispatchReport()
         for _ in range(max_rounds):
             report = await self.run_once()
-            for name in ("sent", "retried", "undeliverable", "in_doubt", "postponed", "released"):
+            for name in (
+                "sent",
+                "retried",
+                "undeliverable",
+                "in_doubt",
+                "postponed",
+                "released",
+                "cancelled",
+            ):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
-            if report.handled + report.postponed == 0:
+            if report.handled + report.postponed + report.cancelled == 0:
                 break
         return total
 
-    async def _work(
-        self, queue: asyncio.Queue[tuple[int, datetime | None]], report: DispatchReport
-    ) -> None:
+    async def _work(self, queue: asyncio.Queue[Batch], report: DispatchReport) -> None:
         while not queue.empty():
-            delivery_id, lease_until = queue.get_nowait()
-            try:
-                await self._send_one(delivery_id, lease_until, report)
-            except Exception:
-                # the row keeps its lease and is retried after it; the others go on
-                logger.exception("delivery %s could not be dispatched", delivery_id)
+            for delivery_id, lease_until in queue.get_nowait():
+                try:
+                    await self._send_one(delivery_id, lease_until, report)
+                except Exception:
+                    # the row keeps its lease and is retried after it; the others go on
+                    # (a later row of its order key waits for it)
+                    logger.exception("delivery %s could not be dispatched", delivery_id)
 
     # ------------------------------------------------------------------ one delivery
 
@@ -141,18 +172,25 @@ class Dispatcher:
                 return
             person = await session.get(Person, delivery.person_id) if delivery.person_id else None
             now = self._clock.now()
-            wait_until = await self._not_before(session, delivery, person, now)
+            wait_until = await delivery_context.wait_for_earlier(session, delivery, now)
+            if wait_until is None:
+                wait_until = await self._not_before(session, delivery, person, now)
+            deadline = delivery_context.not_after(delivery.context)
+            if deadline is not None and (now >= deadline or (wait_until or now) >= deadline):
+                await self._cancel(session, delivery, report)
+                return
             if wait_until is not None:
                 outbox.postpone(delivery, wait_until)
                 await session.commit()
                 report.postponed += 1
                 return
-            reply, recipient = await self._reply(session, delivery, person)
+            reply, recipient = await delivery_context.reply_of(session, delivery, person)
             if person is not None and person.unreachable_at is not None:
                 # they blocked the bot: no call to the platform (staff see them in status)
                 recipient = None
-            if recipient is None:
-                outbox.mark_undeliverable(delivery, "no reachable account")
+            if recipient is None or reply is None:
+                why = "no reachable account" if recipient is None else "its file is gone"
+                await self._give_up(session, delivery, why, now)
                 await session.commit()
                 report.undeliverable += 1
                 return
@@ -161,8 +199,16 @@ class Dispatcher:
             pacer = self._pacers.get(delivery.channel)
             if pacer is not None:
                 await pacer.wait_turn(recipient)
+            # the pacer's wait may have taken us past the deadline
+            if deadline is not None and self._clock.now() >= deadline:
+                await self._cancel(session, delivery, report)
+                return
             if person is not None and not await self._spend_budget(session, delivery, person, now):
-                outbox.postpone(delivery, self._tomorrow(person, now))
+                tomorrow = self._tomorrow(person, now)
+                if deadline is not None and tomorrow >= deadline:
+                    await self._cancel(session, delivery, report)
+                    return
+                outbox.postpone(delivery, tomorrow)
                 await session.commit()
                 report.postponed += 1
                 return
@@ -171,13 +217,62 @@ class Dispatcher:
                 return
             await session.commit()
             result = await self._senders[delivery.channel].send(recipient, reply)
-            self._record(delivery, person, result, report, pacer)
+            await self._record(session, delivery, person, result, report, pacer)
             if person is not None and result.status is SendStatus.RETRY:
                 await self._refund_budget(session, delivery, person, now)
             await session.commit()
 
-    def _record(
+    async def _cancel(
+        self, session: AsyncSession, delivery: Delivery, report: DispatchReport
+    ) -> None:
+        """Too late to deliver (its "not after" has come): cancelled, counted, its texts
+        and file dropped; the platform is never called."""
+        outbox.mark_cancelled(delivery)
+        await delivery_context.settle(session, delivery)
+        await session.commit()
+        report.cancelled += 1
+
+    async def _give_up(
         self,
+        session: AsyncSession,
+        delivery: Delivery,
+        error: str,
+        now: datetime,
+        unreachable: Person | None = None,
+    ) -> None:
+        """Mark the row undeliverable (and `unreachable` the person who refused it), drop
+        what it no longer needs, and tell whoever wants to know (`on_undeliverable`), all in
+        the session's transaction. Should that last step fail, the rest is still done
+        rather than the row left sending."""
+        await self._mark_given_up(session, delivery, error, now, unreachable)
+        if self._on_undeliverable is None:
+            return
+        try:
+            await self._on_undeliverable(session, delivery, now)
+        except Exception:
+            logger.exception("on_undeliverable failed for delivery %s", delivery.id)
+            await session.rollback()
+            await session.refresh(delivery)
+            if unreachable is not None:
+                await session.refresh(unreachable)
+            await self._mark_given_up(session, delivery, error, now, unreachable)
+
+    @staticmethod
+    async def _mark_given_up(
+        session: AsyncSession,
+        delivery: Delivery,
+        error: str,
+        now: datetime,
+        unreachable: Person | None,
+    ) -> None:
+        outbox.mark_undeliverable(delivery, error)
+        if unreachable is not None and unreachable.erased_at is None:
+            unreachable.unreachable_at = now
+        await delivery_context.settle(session, delivery)
+
+    async def _record(
+        self,
+        session: AsyncSession,
         delivery: Delivery,
         person: Person | None,
         result: SendResult,
@@ -187,6 +282,8 @@ class Dispatcher:
         now = self._clock.now()
         if result.status is SendStatus.SENT:
             outbox.mark_sent(delivery, now)
+            await delivery_context.record_sent(session, delivery, result, now)
+            await delivery_context.settle(session, delivery)
             report.sent += 1
         elif result.status is SendStatus.RETRY:
             if result.retry_after is not None:
@@ -198,12 +295,12 @@ class Dispatcher:
             outbox.mark_failed(delivery, now, result.error or "retry", wait)
             report.retried += 1
         elif result.status is SendStatus.UNDELIVERABLE:
-            outbox.mark_undeliverable(delivery, result.error or "undeliverable")
-            if person is not None and person.erased_at is None:
-                person.unreachable_at = now
+            error = result.error or "undeliverable"
+            await self._give_up(session, delivery, error, now, unreachable=person)
             report.undeliverable += 1
         else:
             outbox.mark_in_doubt(delivery, result.error or "in doubt")
+            await delivery_context.settle(session, delivery)
             report.in_doubt += 1
 
     def _place(self, person: Person | None) -> Place:
@@ -212,7 +309,9 @@ class Dispatcher:
     async def _not_before(
         self, session: AsyncSession, delivery: Delivery, person: Person | None, now: datetime
     ) -> datetime | None:
-        """When this delivery may go out, if not now."""
+        """When this delivery may go out, if not now (people talking: always now)."""
+        if delivery_context.is_live(delivery):
+            return None
         place = self._place(person)
         opens = next_open(now, self._policy.window, place)
         if opens > now:
@@ -236,12 +335,20 @@ class Dispatcher:
         place = self._place(person)
         return self._opening_after(now.astimezone(place.zone).date(), place)
 
+    def _budgeted(self, delivery: Delivery) -> bool:
+        """Whether the row counts against the person's one proactive message a day."""
+        return (
+            self._policy.daily_budget
+            and delivery.priority != Priority.URGENT
+            and not delivery_context.is_live(delivery)
+        )
+
     async def _spend_budget(
         self, session: AsyncSession, delivery: Delivery, person: Person, now: datetime
     ) -> bool:
         """Take today's one proactive message for this person; False if already spent.
         One conditional UPDATE, so two dispatchers cannot both take it."""
-        if delivery.priority == Priority.URGENT or not self._policy.daily_budget:
+        if not self._budgeted(delivery):
             return True
         today = now.astimezone(self._place(person).zone).date()
         result = await session.execute(
@@ -259,7 +366,7 @@ class Dispatcher:
         self, session: AsyncSession, delivery: Delivery, person: Person, now: datetime
     ) -> None:
         """Nothing reached the person (retry later): today's message is still theirs."""
-        if delivery.priority == Priority.URGENT or not self._policy.daily_budget:
+        if not self._budgeted(delivery):
             return
         today = now.astimezone(self._place(person).zone).date()
         await session.execute(
@@ -269,56 +376,21 @@ class Dispatcher:
             .execution_options(synchronize_session=False)
         )
 
-    async def _reply(
-        self, session: AsyncSession, delivery: Delivery, person: Person | None
-    ) -> tuple[Reply, str | None]:
-        context = await named_context(session, delivery.context)
-        if delivery.destination is not None:
-            # a place, not a person (e.g. the staff channel): the sender knows where it is
-            reply = Reply(
-                key=delivery.template,
-                context=context,
-                locale=str(delivery.context.get("locale") or "fr"),
-                choices=_choices(delivery.context),
-            )
-            return reply, delivery.destination
-        chat_id = await session.scalar(
-            select(Identity.chat_id).where(
-                Identity.person_id == delivery.person_id, Identity.channel == delivery.channel
-            )
-        )
-        if person is None or person.erased_at is not None:
-            chat_id = None
-        reply = Reply(
-            key=delivery.template,
-            context={**context, "name": person.display_name if person else None},
-            locale=person.locale if person else "fr",
-            choices=_choices(delivery.context),
-        )
-        return reply, chat_id
 
-
-async def named_context(session: AsyncSession, context: dict[str, Any]) -> dict[str, Any]:
-    """The context with the people it names by id given their first names, as they are now
-    (an erased person's is empty)."""
-    ids = outbox.referenced_people(context)
-    if not ids:
-        return context
-    rows = await session.execute(
-        select(Person.id, Person.display_name).where(Person.id.in_(ids), Person.erased_at.is_(None))
-    )
-    names = {person_id: name or "" for person_id, name in rows.all()}
-    named: dict[str, Any] = outbox.with_names(context, names)
-    return named
-
-
-def _choices(context: Mapping[str, object]) -> tuple[Choice, ...]:
-    """Buttons stored with a queued message: `choices` as [[label key, value], ...]."""
-    stored = context.get("choices")
-    if not isinstance(stored, list):
-        return ()
-    return tuple(
-        Choice(str(item[0]), str(item[1]))
-        for item in stored
-        if isinstance(item, list | tuple) and len(item) == 2
-    )
+def _batches(claimed: Sequence[Delivery]) -> list[Batch]:
+    """The claimed rows as runs for the workers: a row alone, or every row of one order key,
+    oldest first, so that one worker sends them one after the other."""
+    batches: list[Batch] = []
+    by_key: dict[str, Batch] = {}
+    for row in claimed:
+        item = (row.id, row.claimed_until)
+        if row.order_key is None:
+            batches.append([item])
+        elif row.order_key in by_key:
+            by_key[row.order_key].append(item)
+        else:
+            by_key[row.order_key] = [item]
+            batches.append(by_key[row.order_key])
+    for batch in by_key.values():
+        batch.sort()
+    return batches

@@ -30,9 +30,11 @@ __all__ = [
     "add_mentor_profile",
     "add_outcome",
     "count_interactions",
+    "count_interactions_since",
     "enqueue_to",
     "has_interaction",
     "interaction_by_source",
+    "last_interaction_at",
     "outcome_of",
     "pairings_with_outcome",
     "youth_pairing",
@@ -137,8 +139,11 @@ async def has_interaction(
     kinds: Collection[str],
     since: datetime,
     until: datetime | None = None,
+    *,
+    channel: str | None = None,
 ) -> bool:
-    """Whether the pairing has an interaction of one of `kinds` that occurred in that time."""
+    """Whether the pairing has an interaction of one of `kinds` that occurred in that time
+    (with `channel`, only those logged from that channel: one side of the pair)."""
     query = select(Interaction.id).where(
         Interaction.pairing_id == pairing_id,
         Interaction.kind.in_(kinds),
@@ -146,7 +151,38 @@ async def has_interaction(
     )
     if until is not None:
         query = query.where(Interaction.occurred_at < until)
+    if channel is not None:
+        query = query.where(Interaction.channel == channel)
     return await session.scalar(query.limit(1)) is not None
+
+
+async def count_interactions_since(
+    session: AsyncSession, pairing_id: int, kinds: Collection[str], since: datetime
+) -> int:
+    """How many interactions of one of `kinds` the pairing had since `since`."""
+    return int(
+        await session.scalar(
+            select(func.count(Interaction.id)).where(
+                Interaction.pairing_id == pairing_id,
+                Interaction.kind.in_(kinds),
+                Interaction.occurred_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+async def last_interaction_at(
+    session: AsyncSession, pairing_id: int, kind: str, *, channel: str | None = None
+) -> datetime | None:
+    """When the pairing's latest interaction of `kind` (from `channel`, if given) occurred."""
+    query = select(func.max(Interaction.occurred_at)).where(
+        Interaction.pairing_id == pairing_id, Interaction.kind == kind
+    )
+    if channel is not None:
+        query = query.where(Interaction.channel == channel)
+    found: datetime | None = await session.scalar(query)
+    return found
 
 
 def add_interaction(

@@ -32,6 +32,7 @@ __all__ = [
     "counts",
     "enqueue",
     "is_queued",
+    "mark_cancelled",
     "mark_failed",
     "mark_in_doubt",
     "mark_sent",
@@ -228,6 +229,12 @@ def mark_failed(delivery: Delivery, now: datetime, error: str, retry_in: timedel
 def mark_undeliverable(delivery: Delivery, error: str) -> None:
     """It can never arrive (no reachable account, the bot blocked...): never retried."""
     delivery.status, delivery.last_error = DeliveryStatus.UNDELIVERABLE, error[:2000]
+    delivery.claimed_until = None
+
+
+def mark_cancelled(delivery: Delivery) -> None:
+    """Past its "not after" time: never sent (counted apart from failures)."""
+    delivery.status, delivery.last_error = DeliveryStatus.CANCELLED, "not after: too late"
     delivery.claimed_until = None
 
 

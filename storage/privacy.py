@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit
+from storage import audit, relay_files
+from storage import relay as relay_rows
 from storage.models import (
     Application,
     Case,
@@ -188,7 +189,12 @@ async def _mentoring(session: AsyncSession, person: Person) -> list[dict[str, An
                         "note": i.note,
                     }
                     for i in interactions
+                    if i.kind != relay_rows.MESSAGE_KIND
                 ],
+                # messages passed on between the pair: how many and when, never their text
+                "messages": _messages(
+                    [i for i in interactions if i.kind == relay_rows.MESSAGE_KIND], person.id
+                ),
                 "outcomes": [
                     {
                         "kind": o.kind,
@@ -204,6 +210,52 @@ async def _mentoring(session: AsyncSession, person: Person) -> list[dict[str, An
     return found
 
 
+def _messages(relayed: list[Interaction], person_id: int) -> dict[str, Any]:
+    """The messages a pair exchanged through the bot, as the person sees them."""
+    sent = [i for i in relayed if i.logged_by == person_id]
+    return {
+        "sent": len(sent),
+        "received": len(relayed) - len(sent),
+        "first_at": _iso(min((i.occurred_at for i in relayed), default=None)),
+        "last_at": _iso(max((i.occurred_at for i in relayed), default=None)),
+        "dates": [
+            {"at": _iso(i.occurred_at), "from": "you" if i.logged_by == person_id else "other"}
+            for i in relayed
+        ],
+    }
+
+
+async def _drop_pending_messages(session: AsyncSession, person_id: int) -> None:
+    """What the person wrote to the other side of a pair and is still on its way (with its
+    files), the files of messages to them not yet delivered, and a message they left
+    waiting for a recipient: none of it is sent or kept."""
+    as_youth = (
+        await session.scalars(select(Pairing.id).where(Pairing.youth_id == person_id))
+    ).all()
+    as_mentor = (
+        await session.scalars(select(Pairing.id).where(Pairing.mentor_id == person_id))
+    ).all()
+    written = [f"pair:{p}:to_mentor" for p in as_youth] + [f"pair:{p}:to_youth" for p in as_mentor]
+    theirs = list(await relay_rows.unsent_in_order(session, written))
+    to_them = (
+        await session.scalars(
+            select(Delivery).where(
+                Delivery.person_id == person_id, Delivery.status != DeliveryStatus.SENDING
+            )
+        )
+    ).all()
+    held: list[int] = []
+    state = await session.get(ConversationState, person_id)
+    if state is not None and state.flow == relay_rows.HELD_FLOW:
+        files = state.data.get("files") if isinstance(state.data, dict) else None
+        held = [f for f in files or [] if isinstance(f, int) and not isinstance(f, bool)]
+    for file_id in {*relay_rows.file_ids(theirs), *relay_rows.file_ids(to_them), *held}:
+        await relay_files.drop(session, file_id)
+    for delivery in theirs:
+        await session.delete(delivery)
+    await session.flush()
+
+
 async def erase_person(
     session: AsyncSession, person: Person, now: datetime, *, actor: str | None = None
 ) -> None:
@@ -214,6 +266,7 @@ async def erase_person(
     person row stays as an empty tombstone (language only) so the audit log can refer to it.
     """
     person_id = person.id
+    await _drop_pending_messages(session, person_id)
     pairing_ids = list(
         (await session.scalars(select(Pairing.id).where(Pairing.youth_id == person_id))).all()
     )
@@ -239,21 +292,27 @@ async def erase_person(
     )
     await session.execute(delete(SupportRequest).where(SupportRequest.person_id == person_id))
     # the case stays (staff's work, for figures) without what the person wrote nor who they
-    # are, and its staff-channel post, if not sent yet, loses the text too
-    case_ids = list(
-        (await session.scalars(select(Case.id).where(Case.person_id == person_id))).all()
-    )
+    # are, and its staff-channel post, if not sent yet, loses the text too; so do cases
+    # others opened about the youth's pairs (a mentor's concern says things about her)
+    about_person = Case.person_id == person_id
+    concerned = or_(about_person, Case.pairing_id.in_(pairing_ids)) if pairing_ids else about_person
+    case_ids = list((await session.scalars(select(Case.id).where(concerned))).all())
     if case_ids:
         posts = await session.scalars(
             select(Delivery).where(
-                Delivery.idempotency_key.in_([f"case:{i}:opened" for i in case_ids])
+                or_(
+                    Delivery.idempotency_key.in_([f"case:{i}:opened" for i in case_ids]),
+                    # what they wrote in the case's thread, not posted yet
+                    Delivery.order_key.in_([f"case:{i}:to_staff" for i in case_ids]),
+                )
             )
         )
         for post in posts:
+            if isinstance(post.context.get("file"), int):
+                await relay_files.drop(session, post.context["file"])
             post.context = {**post.context, "text": ""}
-    await session.execute(
-        update(Case).where(Case.person_id == person_id).values(text=None, person_id=None)
-    )
+        await session.execute(update(Case).where(Case.id.in_(case_ids)).values(text=None))
+    await session.execute(update(Case).where(about_person).values(person_id=None))
     await session.execute(delete(Delivery).where(Delivery.person_id == person_id))
     await session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))
     await session.execute(delete(Identity).where(Identity.person_id == person_id))

@@ -6,7 +6,7 @@ import os
 
 import typer
 
-from bot.cli import cases, db, mentors, pairs, review, run, scheduler, status
+from bot.cli import cases, db, events, mentors, pairs, review, run, scheduler, status
 
 __all__ = ["app", "main"]
 
@@ -24,6 +24,7 @@ db.register(app)
 mentors.register(app)
 review.register(app)
 cases.register(app)
+events.register(app)
 
 
 def main() -> None:

@@ -61,6 +61,7 @@ ACTIONS: dict[str, int] = {
     "hl": 1,
     "hc": 1,
     "ho": 1,
+    "tq": 0,  # mentor App Home: ask the team (a case about no pair in particular)
     # people in touch: which mentee a mentor's message is for (pairing), the youth sharing
     # her email (pairing, yes/no), a first meeting proposed (pairing), answered by the
     # youth (meeting, ok/other), held or not (meeting, yes/no)
@@ -69,6 +70,7 @@ ACTIONS: dict[str, int] = {
     "mp": 1,
     "ma": 1,
     "mh": 1,
+    "rv": 1,  # events: an answer to an announcement (announcement id, yes/maybe/no)
     # staff: view a pair, take a case ("I'll take it"), resolve a case
     "sp": 1,
     "ct": 1,

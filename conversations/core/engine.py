@@ -179,4 +179,7 @@ class Engine:
                 "args": incoming.args[:20],
             },
         )
-        turn.say("staff.refused")
+        if not incoming.metadata.get("in_channel"):
+            # a message in a channel (someone not on the staff replying in a case's thread)
+            # gets no answer there: the channel is staff's, the refusal only logged
+            turn.say("staff.refused")

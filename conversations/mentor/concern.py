@@ -1,5 +1,6 @@
 """A mentor's concern about a pair: one question (a Slack modal), validated by the pure
-`parse_concern`, stored by `report_concern` as one interaction, and staff alerted."""
+`parse_concern`, stored by `report_concern` as one interaction, and a case opened (kind
+concern): staff answer the mentor in its thread."""
 
 from __future__ import annotations
 
@@ -10,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.core.messages import FieldKind, Form, FormField
 from conversations.core.programme import ProgrammeConfig
 from conversations.core.response import Result
-from conversations.mentor.interactions import MAX_NOTE, MODAL_NOTE, Answers, Kind, alert_key
+from conversations.mentor.interactions import MAX_NOTE, MODAL_NOTE, Answers, Kind
 from conversations.pairs import access
-from conversations.pairs.alerts import alert_staff
+from conversations.pairs.cases import open_case
 from storage import mentoring
-from storage.models import Person
+from storage.models import CaseKind, Person
 
 __all__ = ["CONCERN_FORM", "concern_form", "parse_concern", "report_concern"]
 
@@ -54,13 +55,13 @@ async def report_concern(
     now: datetime,
     config: ProgrammeConfig,
 ) -> Result:
-    """A concern about a pair: logged (once per source event), and staff alerted."""
+    """A concern about a pair: logged (once per source event), and a case opened."""
     result = Result()
     if await mentoring.interaction_by_source(session, source_event_id) is not None:
         result.say("mentor.already_recorded", mentor.locale)
         return result
     pairing = await access.own_open_pairing(session, mentor, pairing_id, now=now)
-    interaction = mentoring.add_interaction(
+    mentoring.add_interaction(
         session,
         pairing_id=pairing.id,
         kind=Kind.CONCERN,
@@ -74,16 +75,14 @@ async def report_concern(
         needs_staff=True,
     )
     await session.flush()
-    await alert_staff(
+    await open_case(
         session,
-        pairing=pairing,
-        kind="concern",
-        key=alert_key(interaction),
-        actor=f"mentor:{mentor.id}",
+        kind=CaseKind.CONCERN,
+        person_id=mentor.id,
+        pairing_id=pairing.id,
+        text=note,
         now=now,
         config=config,
-        note=note,
-        audit_detail={"interaction": interaction.id},
     )
     result.say("mentor.staff_will_answer", mentor.locale, days=config.review_delay_days)
     result.refresh_home = True

@@ -2,7 +2,7 @@
 
 The questions are data (`contact_form`), answered at once in a form (a Slack modal), then
 validated by the pure `parse_contact` and stored by `record_contact` as one interaction.
-The same form answers a monthly check-in's "yes". Asking for staff help alerts staff. The
+The same form answers a monthly check-in's "yes". Asking for staff help opens a case. The
 first meeting is logged with one tap (`first_meeting`).
 
 A concern has its own form (`concern`); its names, and what the mentor's forms share
@@ -28,7 +28,6 @@ from conversations.mentor.interactions import (
     Answers,
     How,
     Kind,
-    alert_key,
     chosen_pair,
     local_noon,
     options,
@@ -36,9 +35,9 @@ from conversations.mentor.interactions import (
 )
 from conversations.pairs import access
 from conversations.pairs.agreement import check_disagreement
-from conversations.pairs.alerts import alert_staff
+from conversations.pairs.cases import open_case
 from storage import audit, mentoring
-from storage.models import Checkin, CheckinAnswer, Person
+from storage.models import CaseKind, Checkin, CheckinAnswer, Person
 
 __all__ = [
     "CONCERN_FORM",
@@ -235,7 +234,7 @@ async def record_contact(
             # shown under the date, the form still open with everything typed
             return Result(form_errors={"occurred_on": "form.date_before_start"})
     occurred_at = local_noon(report.occurred_on, config) if report.occurred_on else now
-    interaction = mentoring.add_interaction(
+    mentoring.add_interaction(
         session,
         pairing_id=pairing.id,
         kind=Kind.CONTACT,
@@ -270,16 +269,15 @@ async def record_contact(
     mentee = await access.mentee_name(session, pairing)
     result.say("mentor.contact_logged", mentor.locale, mentee=mentee)
     if report.needs_staff:
-        await alert_staff(
+        # a case (kind help): staff answer the mentor in its thread
+        await open_case(
             session,
-            pairing=pairing,
-            kind="help",
-            key=alert_key(interaction),
-            actor=f"mentor:{mentor.id}",
+            kind=CaseKind.HELP,
+            person_id=mentor.id,
+            pairing_id=pairing.id,
+            text=report.note,
             now=now,
             config=config,
-            note=report.note,
-            audit_detail={"interaction": interaction.id},
         )
         result.say("mentor.staff_will_answer", mentor.locale, days=config.review_delay_days)
     result.refresh_home = True

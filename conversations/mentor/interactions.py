@@ -8,11 +8,11 @@ and the check-in's answers (`checkin`) each store one interaction of a kind from
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 from conversations.core.codec import parse_id
-from conversations.core.messages import Choice, FieldKind, FormField
+from conversations.core.messages import Channel, Choice, FieldKind, FormField
 from conversations.core.programme import ProgrammeConfig
 from conversations.core.response import PairSummary
 from storage.models import Interaction
@@ -20,6 +20,8 @@ from storage.models import Interaction
 __all__ = [
     "CONTACT_KINDS",
     "MAX_NOTE",
+    "MENTOR_MESSAGE_CHANNEL",
+    "MESSAGES_WINDOW",
     "MODAL_NOTE",
     "Answers",
     "How",
@@ -48,10 +50,17 @@ class Kind(StrEnum):
     UNREACHABLE = "unreachable"
     CONCERN = "concern"
     OUTCOME = "outcome"
+    # a message relayed between the pair (`conversations.pairs.relay`; no text kept): its
+    # `channel` says which side wrote it (slack: the mentor, telegram: the youth)
+    MESSAGE = "message"
 
 
 # interactions that show the pair was in touch
 CONTACT_KINDS = (Kind.CONTACT, Kind.FIRST_MEETING)
+# relayed messages count as the mentor being in touch when the mentor wrote them
+MENTOR_MESSAGE_CHANNEL = Channel.SLACK
+# how far back the check-in counts the messages the pair exchanged ("this month")
+MESSAGES_WINDOW = timedelta(days=30)
 
 
 class How(StrEnum):

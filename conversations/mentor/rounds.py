@@ -27,8 +27,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.core import codec
 from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
-from conversations.mentor.interactions import CONTACT_KINDS
-from conversations.pairs.alerts import alert_staff
+from conversations.mentor.interactions import (
+    CONTACT_KINDS,
+    MENTOR_MESSAGE_CHANNEL,
+    MESSAGES_WINDOW,
+    Kind,
+)
+from conversations.pairs.cases import open_alert
 from conversations.pairs.periods import next_due, period_bounds, period_of
 from storage import checkins, mentoring, outbox
 from storage.models import (
@@ -123,6 +128,10 @@ async def start_checkin(
             "mentee": outbox.person_ref(pairing.youth_id),
             "period": period,
             "choices": choices(checkin.id),
+            # "you exchanged 6 messages with Inès: did you also meet?"
+            "messages": await mentoring.count_interactions_since(
+                session, pairing.id, (Kind.MESSAGE,), now - MESSAGES_WINDOW
+            ),
         },
         now=now,
     )
@@ -140,8 +149,13 @@ def answerable(checkin: Checkin, now: datetime, config: ProgrammeConfig) -> bool
 async def contact_logged(
     session: AsyncSession, pairing_id: int, since: datetime, until: datetime | None = None
 ) -> bool:
-    """A contact (or the first meeting) of the pair was logged as happening in that time."""
-    return await mentoring.has_interaction(session, pairing_id, CONTACT_KINDS, since, until)
+    """A contact (or the first meeting) of the pair was logged as happening in that time,
+    or the mentor wrote to the youth through the bot (a pair that talks is not nagged)."""
+    if await mentoring.has_interaction(session, pairing_id, CONTACT_KINDS, since, until):
+        return True
+    return await mentoring.has_interaction(
+        session, pairing_id, (Kind.MESSAGE,), since, until, channel=MENTOR_MESSAGE_CHANNEL
+    )
 
 
 async def _left_unanswered(
@@ -292,12 +306,14 @@ async def escalate_checkin(
     start, _end = period_bounds(checkin.period, config.zone)
     if await contact_logged(session, pairing.id, start):
         return False
-    return await alert_staff(
+    # a case, in the day's digest of unanswered check-ins; once per pair and month
+    opened = await open_alert(
         session,
         pairing=pairing,
-        kind="checkin_unanswered",
-        key=f"checkin:{pairing.id}:{checkin.period}:escalate",
+        topic="checkin_unanswered",
+        since=start,
         actor="scheduler",
         now=now,
         config=config,
     )
+    return opened is not None

@@ -1,9 +1,10 @@
 """A mentor's Slack traffic: the `/mentorbot` verbs, the buttons of check-ins, introductions
-and the App Home, the three forms, free text in the app's Messages tab, and the App Home.
+and the App Home, the three forms, messages in the app's Messages tab, and the App Home.
 
 Every action is one of the mentor flows (`checkin`, `contact_log`, `outcome`, `silence`,
-`holidays`); this module only routes to them. A person who is not (or no longer) a mentor is
-told so, whatever they sent.
+`holidays`) or the relay to their mentees (`conversations.pairs.relay`: what they write in a
+pair's thread, or outside one, and the "for whom?" buttons); this module only routes to
+them. A person who is not (or no longer) a mentor is told so, whatever they sent.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from conversations.core import codec
 from conversations.core.messages import Channel, Form, Kind
 from conversations.core.response import Home, NotAllowed, Response
 from conversations.core.turn import Turn
-from conversations.mentor import checkin, contact_log, holidays, outcome, silence
-from conversations.pairs import access
+from conversations.mentor import ask_team, checkin, contact_log, holidays, outcome, silence
+from conversations.pairs import access, meeting, relay
 from storage.models import MentorProfile
 
 __all__ = ["MentorRouter", "home_of"]
@@ -26,7 +27,9 @@ PAIRS_VERBS = frozenset({"pairs", "binomes", "binômes"})
 LOG_VERBS = frozenset({"log", "noter"})
 OUTCOME_VERBS = frozenset({"outcome", "issue"})
 PAUSE_VERBS = frozenset({"pause", "vacances", "holidays"})
-FORMS = frozenset({contact_log.FORM, contact_log.CONCERN_FORM, outcome.FORM})
+FORMS = frozenset({contact_log.FORM, contact_log.CONCERN_FORM, outcome.FORM, meeting.FORM})
+# what a mentor writes that may be for a mentee (a text, a file, a sticker to explain)
+MESSAGE_KINDS = frozenset({Kind.TEXT, Kind.FILE, Kind.UNSUPPORTED})
 
 
 async def home_of(turn: Turn) -> Home:
@@ -60,21 +63,40 @@ class MentorRouter:
         if not turn.actor.is_mentor:
             turn.say("mentor.unknown")
             return
-        if incoming.kind is Kind.COMMAND:
+        if turn.person.unreachable_at is not None:
+            # a message to them failed (account deactivated): they are back
+            turn.person.unreachable_at = None
+        if ask_team.handles(incoming):  # `/mentorbot team`, the App Home's button, its form
+            result = await ask_team.on_event(turn)
+        elif await ask_team.replied_in_case(turn):  # in the thread of a team's answer
+            result = Response()
+        elif incoming.kind is Kind.COMMAND:
             result = await self._command(turn)
         elif incoming.kind is Kind.CHOICE:
             result = await self._button(turn)
             result.answered = _settles(incoming.choice)
         elif incoming.kind is Kind.FORM:
             result = await self._form(turn)
+        elif incoming.kind in MESSAGE_KINDS:
+            result = await self._message(turn)
         else:
-            # free text in the Messages tab: the bot works with buttons and /mentorbot
             result = Response()
-            result.say("mentor.free_text", turn.locale)
-            result.say("mentor.help", turn.locale)
         turn.response.merge(result)
         if turn.response.refresh_home:
             turn.response.home = await home_of(turn)
+
+    # -- messages: to a mentee, or (for nobody) the help
+
+    async def _message(self, turn: Turn) -> Response:
+        result = Response()
+        typed = turn.incoming.text.strip().lower() if turn.incoming.kind is Kind.TEXT else ""
+        if typed in HELP_VERBS and not turn.incoming.thread:
+            result.say("mentor.help", turn.locale)
+        elif not await relay.from_mentor(turn):
+            # nobody to write to: the bot works with buttons and /mentorbot
+            result.say("mentor.free_text", turn.locale)
+            result.say("mentor.help", turn.locale)
+        return result
 
     # -- /mentorbot verbs
 
@@ -192,6 +214,23 @@ class MentorRouter:
                 return Response(form=contact_log.concern_form(mentor.locale, target))
             case "ho":
                 return await self._outcome_form(turn, target)
+            case "mp":
+                return await meeting.open_form(
+                    session, mentor=mentor, pairing_id=target, value=button.value, now=now
+                )
+            case "mh":
+                return await meeting.answer_held(
+                    session,
+                    mentor=mentor,
+                    meeting_id=target,
+                    choice=button.value,
+                    now=now,
+                    config=config,
+                    log_first_meeting=contact_log.first_meeting,
+                )
+            case relay.ACTION:
+                await relay.pick_mentee(turn, target)
+                return Response()
         result = Response()
         result.say("common.stale_button", mentor.locale)
         return result
@@ -229,6 +268,10 @@ class MentorRouter:
                 report=report,
                 **common,
             )
+        if incoming.form == meeting.FORM:
+            return await meeting.submit(
+                turn.session, pairing_id=pairing_meta or 0, answers=incoming.answers, **common
+            )
         if incoming.form == contact_log.CONCERN_FORM:
             note = contact_log.parse_concern(incoming.answers)
             if not isinstance(note, str):
@@ -257,7 +300,7 @@ def _settles(value: str) -> bool:
         return False
     if button.action == "ci":
         return button.value != "yes"
-    return button.action in ("cr", "cm", "fm")
+    return button.action in ("cr", "cm", "fm", "mh", relay.ACTION)
 
 
 def _id(value: object) -> int | None:

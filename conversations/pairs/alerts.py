@@ -1,15 +1,20 @@
 """Alerts to staff: the one place that queues anything for the staff channel.
 
-    alert_staff       about a pair (a concern, a call for help, an outcome, a check-in left
-                      unanswered, a pair at risk, ...): the pair's summary, a "View the pair"
-                      button, once per idempotency key, audit-logged "staff_alerted"
+    alert_staff       about a pair (a concern, a call for help, an outcome, a pair paused or
+                      left...): the pair's summary, a "View the pair" button, once per
+                      idempotency key, audit-logged "staff_alerted"
     digest_to_staff   about no pair in particular (the weekly unpaired digest), once per key
-    case_to_staff     a case's post (who, what, "I'll take it" and "Resolved"), once per key
+    case_to_staff     a case's post (who, what, "I'll take it" and "Resolved"), once per key;
+                      its thread, once posted, is the case's
+    alert_to_digest   an alert the scheduler raised (a case): one line, with its own "I'll
+                      take it", in the day's digest post of its topic
+    to_case_thread    a message in a case's thread (the person's reply, an answer given from
+                      the command line, a case reopened), delivered at once
+    again_to_staff    the cases nobody took for 2 working days, raised again in one post
 
-Both go through the outbox to `STAFF_DESTINATION`, which the Slack sender maps to the staff
-channel, as URGENT messages (first in line, outside any person's one-a-day budget).
-Alerts are about to become cases (a thread staff take and resolve): that change happens
-here, so no flow or tick writes to the staff destination itself (a test greps for it).
+All go through the outbox to `STAFF_DESTINATION`, which the Slack sender maps to the staff
+channel, as URGENT messages (first in line, outside any person's one-a-day budget). No flow
+or tick writes to the staff destination itself (a test greps for it).
 """
 
 from __future__ import annotations
@@ -24,20 +29,31 @@ from conversations.core import codec
 from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.access import STAFF_DESTINATION
-from storage import audit, mentoring, outbox, people
-from storage.models import Pairing, Priority
+from conversations.rules.calendar import Place, next_open
+from storage import audit, cases, mentoring, outbox, people
+from storage.models import Case, Pairing, Priority
 
 __all__ = [
+    "DIGEST_LINES",
     "NOTE_PREVIEW",
+    "again_to_staff",
     "alert_staff",
+    "alert_to_digest",
     "case_to_staff",
+    "digest_key",
     "digest_to_staff",
     "preview",
+    "take_choice",
+    "to_case_thread",
     "view_pair_choice",
 ]
 
 # how much of a note a staff alert shows (the whole note is stored with the interaction)
 NOTE_PREVIEW = 500
+# cases one digest post lists, each with its button: 100 lines are 3 or 4 sections of text
+# and 20 rows of 5 buttons, well inside Slack's 50 blocks a message; a busier day's digest
+# goes on in the first post's thread
+DIGEST_LINES = 100
 
 
 def preview(note: str | None) -> str:
@@ -50,6 +66,18 @@ def preview(note: str | None) -> str:
 def view_pair_choice(pairing_id: int) -> list[str]:
     """The "View the pair" button of an alert, as stored with the outbox message."""
     return ["choice.staff.view_pair", codec.encode("sp", pairing_id)]
+
+
+def take_choice(case_id: int) -> list[Any]:
+    """A digest line's "I'll take it" button, naming its case (many share a post)."""
+    return ["choice.staff.take_numbered", codec.encode("ct", case_id), {"case_id": case_id}]
+
+
+def digest_key(topic: str, now: datetime, config: ProgrammeConfig) -> str:
+    """The digest post an alert raised at `now` belongs to: one per topic and day, the day
+    staff see it (an alert raised in the night is in the next morning's digest)."""
+    opens = next_open(now, config.nudges.window, Place(config.zone))
+    return f"digest:{topic}:{opens.astimezone(config.zone):%Y-%m-%d}"
 
 
 async def alert_staff(
@@ -158,3 +186,88 @@ async def _enqueue(
         priority=Priority.URGENT,
     )
     return queued is not None
+
+
+async def alert_to_digest(
+    session: AsyncSession,
+    *,
+    topic: str,
+    entry: Mapping[str, Any],
+    now: datetime,
+    config: ProgrammeConfig,
+) -> None:
+    """Add an alert case (`entry`: its `case_id`, pair, names and figures) to the day's
+    digest post of `topic`: appended while the post waits to be sent; once it is sent (or
+    full), a next post in its thread collects the day's later alerts."""
+    base = digest_key(topic, now, config)
+    last, count = await cases.latest_part(session, base)
+    line, button = dict(entry), take_choice(int(entry["case_id"]))
+    if last is not None and len(last.context.get("entries", [])) < DIGEST_LINES:
+        context = dict(last.context)
+        context["entries"] = [*context.get("entries", []), line]
+        context["choices"] = [*context.get("choices", []), button]
+        if await cases.append_to_pending(session, last, context, now):
+            return
+    context = {"topic": topic, "part": count + 1, "entries": [line], "choices": [button]}
+    first = await cases.first_part(session, base) if count else None
+    if first is not None and first.sent_ref:
+        context["thread_ts"] = first.sent_ref
+    await _enqueue(
+        session,
+        key=base if not count else f"{base}:{count + 1}",
+        template="staff.digest",
+        context=context,
+        now=now,
+        config=config,
+    )
+
+
+async def to_case_thread(
+    session: AsyncSession,
+    case: Case,
+    *,
+    key: str,
+    template: str,
+    context: Mapping[str, Any],
+    now: datetime,
+    config: ProgrammeConfig,
+    order_key: str | None = None,
+) -> bool:
+    """Queue a message for the case's thread in the staff channel (a post of its own while
+    the case's post has not gone out yet), delivered at once; returns whether it was
+    queued (False: that key was queued before)."""
+    full: dict[str, Any] = {**context, "live": True, "locale": config.default_locale}
+    if case.staff_channel_ts:
+        full["thread_ts"] = case.staff_channel_ts
+    queued = await outbox.enqueue(
+        session,
+        key=key,
+        destination=STAFF_DESTINATION,
+        channel=Channel.SLACK,
+        template=template,
+        context=full,
+        now=now,
+        priority=Priority.URGENT,
+        order_key=order_key,
+    )
+    return queued is not None
+
+
+async def again_to_staff(
+    session: AsyncSession,
+    *,
+    key: str,
+    context: Mapping[str, Any],
+    now: datetime,
+    config: ProgrammeConfig,
+) -> bool:
+    """Queue the post that raises again the cases nobody took (`staff.raised_again`: a
+    line and an "I'll take it" each), once per key."""
+    return await _enqueue(
+        session,
+        key=key,
+        template="staff.raised_again",
+        context=dict(context),
+        now=now,
+        config=config,
+    )

@@ -1,26 +1,64 @@
-"""Opening a case: anyone (a youth's `/human`, a mentor, an alert) asks for a person on the
-staff. Here because both sides open cases; what staff do with one (take it, resolve it) is
-`conversations.staff.cases`.
+"""Opening a case, and what the person who asked does with it afterwards. Here because both
+sides (and the scheduler) open cases and the youth's and mentor's routers reach their case
+from here; what staff do with one (take, answer, resolve) is `conversations.staff.cases`.
 
-The case's post in the staff channel goes through `alerts.case_to_staff` (the one way to the
-staff channel): who asked (named at send time, so an erasure leaves no name in the outbox),
-what they wrote, and the buttons "I'll take it" and "Resolved".
+    someone asks (/human, "ask the team", a concern) --> `open_case`: a post in the staff
+        channel (who, what, the pair; "I'll take it", "Resolved", "View the pair") whose
+        thread is the case's: staff reply there, the reply reaches the person
+    the scheduler raises an alert --> `open_alert`: a case, listed in the day's digest of
+        its topic (one post per topic and day, never one per pair)
+    staff answered --> the person's next messages go to the case's thread (`answered_case_of`,
+        `person_replied`) until it is resolved
+    nobody took it for 2 working days --> raised again once (`raise_again_at`, the tick)
+
+Every post to the staff channel goes through `conversations.pairs.alerts`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core import codec
+from conversations.core.messages import Attachment, Channel, Kind
 from conversations.core.programme import ProgrammeConfig
-from conversations.pairs.alerts import case_to_staff, view_pair_choice
-from storage import cases, outbox
-from storage.models import Case
+from conversations.core.turn import Turn
+from conversations.pairs.alerts import (
+    DIGEST_LINES,
+    again_to_staff,
+    alert_to_digest,
+    case_to_staff,
+    take_choice,
+    to_case_thread,
+    view_pair_choice,
+)
+from conversations.rules.calendar import SendingWindow, is_holiday
+from storage import audit, cases, outbox, relay_files
+from storage.models import Case, CaseKind, Pairing
 
-__all__ = ["case_choices", "open_case", "opened_key"]
+__all__ = [
+    "ANSWER_TEMPLATES",
+    "RAISE_AGAIN_WORKING_DAYS",
+    "add_to_case",
+    "answered_case_of",
+    "case_choices",
+    "open_alert",
+    "open_case",
+    "opened_key",
+    "person_replied",
+    "raise_again",
+    "raise_again_at",
+    "relayed_files",
+]
+
+# an open case nobody took is raised again after this many working days (once)
+RAISE_AGAIN_WORKING_DAYS = 2
+# what staff answers are queued as, to a youth (Telegram) or a mentor (Slack)
+ANSWER_TEMPLATES = ("human.team_answer", "case.answer")
 
 
 def opened_key(case_id: int) -> str:
@@ -39,6 +77,37 @@ def case_choices(case_id: int, pairing_id: int | None) -> list[list[str]]:
     return choices
 
 
+def raise_again_at(
+    opened_at: datetime,
+    window: SendingWindow,
+    zone: ZoneInfo,
+    working_days: int = RAISE_AGAIN_WORKING_DAYS,
+) -> datetime:
+    """When a case opened at `opened_at` and still untaken is raised again: the same time of
+    day `working_days` working days later (week-ends and French public holidays skipped, in
+    the programme's time zone). A case opened on a day off counts from the opening of the
+    next working day."""
+    local = opened_at.astimezone(zone)
+    day, at = local.date(), local.time().replace(microsecond=0)
+    if not _working(day, window):
+        while not _working(day, window):
+            day += timedelta(days=1)
+        at = window.opens
+    counted = 0
+    while counted < working_days:
+        day += timedelta(days=1)
+        if _working(day, window):
+            counted += 1
+    return datetime.combine(day, at, zone).astimezone(UTC)
+
+
+def _working(day: date, window: SendingWindow) -> bool:
+    """A working day of the programme (its sending days, public holidays excepted)."""
+    if day.weekday() not in window.weekdays:
+        return False
+    return not (window.skip_public_holidays and is_holiday(day))
+
+
 async def open_case(
     session: AsyncSession,
     *,
@@ -49,9 +118,16 @@ async def open_case(
     now: datetime,
     config: ProgrammeConfig,
 ) -> Case:
-    """A new open case, and its post queued for the staff channel."""
+    """A new open case, and its post queued for the staff channel (its thread, once posted,
+    is the case's: staff replies there reach the person)."""
     case = await cases.open_case(
-        session, kind=kind, person_id=person_id, pairing_id=pairing_id, text=text, now=now
+        session,
+        kind=kind,
+        person_id=person_id,
+        pairing_id=pairing_id,
+        text=text,
+        now=now,
+        raise_again_at=raise_again_at(now, config.nudges.window, config.zone),
     )
     context: dict[str, Any] = {
         "case_id": case.id,
@@ -61,6 +137,189 @@ async def open_case(
         "pairing": pairing_id,
         "text": case.text or "",
         "choices": case_choices(case.id, pairing_id),
+        "anchor": {"case": case.id},
     }
+    pairing = await session.get(Pairing, pairing_id) if pairing_id is not None else None
+    if pairing is not None:
+        context["mentor"] = outbox.person_ref(pairing.mentor_id)
+        context["mentee"] = outbox.person_ref(pairing.youth_id)
     await case_to_staff(session, key=opened_key(case.id), context=context, now=now, config=config)
     return case
+
+
+async def open_alert(
+    session: AsyncSession,
+    *,
+    pairing: Pairing,
+    topic: str,
+    since: datetime,
+    actor: str,
+    now: datetime,
+    config: ProgrammeConfig,
+    days: int | None = None,
+) -> Case | None:
+    """An alert the scheduler raises about a pair (`topic`: "at_risk",
+    "first_meeting_missing", "checkin_unanswered"...) opens a case, listed in the day's
+    digest of that topic. Once per alert: None when a case of that topic was opened for
+    the pair at or after `since` (the start of the silence, of the month...)."""
+    if await cases.alert_since(session, pairing_id=pairing.id, topic=topic, since=since):
+        return None
+    case = await cases.open_case(
+        session,
+        kind=CaseKind.ALERT,
+        person_id=None,
+        pairing_id=pairing.id,
+        text=None,
+        now=now,
+        topic=topic,
+        raise_again_at=raise_again_at(now, config.nudges.window, config.zone),
+    )
+    await alert_to_digest(
+        session,
+        topic=topic,
+        entry={
+            "case_id": case.id,
+            "pairing": pairing.id,
+            "mentor": outbox.person_ref(pairing.mentor_id),
+            "mentee": outbox.person_ref(pairing.youth_id),
+            "days": days,
+        },
+        now=now,
+        config=config,
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="staff_alerted",
+        now=now,
+        subject_person_id=pairing.youth_id,
+        detail={"pairing": pairing.id, "kind": topic, "case": case.id},
+    )
+    return case
+
+
+async def answered_case_of(session: AsyncSession, person_id: int) -> Case | None:
+    """The person's case not yet resolved that staff have answered (the newest), if any:
+    what they write next goes to its thread."""
+    for case in await cases.unresolved_of_person(session, person_id):
+        if await cases.answered(session, case.id, ANSWER_TEMPLATES):
+            return case
+    return None
+
+
+async def relayed_files(
+    session: AsyncSession, files: tuple[Attachment, ...], now: datetime
+) -> list[int]:
+    """Files that came with a message, kept until delivered (their ids for the contexts)."""
+    return [
+        await relay_files.store(
+            session, filename=f.filename, mime_type=f.mime_type, content=f.content, now=now
+        )
+        for f in files
+        if len(f.content) <= relay_files.MAX_FILE_BYTES
+    ]
+
+
+async def add_to_case(
+    session: AsyncSession,
+    case: Case,
+    *,
+    person_id: int,
+    text: str,
+    file_ids: list[int],
+    ref: str,
+    now: datetime,
+    config: ProgrammeConfig,
+) -> None:
+    """The person's message (and files) posted in the case's thread, at once; `ref` makes
+    its outbox key (the platform event, so a redelivered message is posted once)."""
+    parts: list[tuple[str, int | None]] = [(text, file_ids[0] if file_ids else None)]
+    parts += [("", file_id) for file_id in file_ids[1:]]
+    for index, (part, file_id) in enumerate(parts):
+        context: dict[str, Any] = {
+            "case_id": case.id,
+            "who": outbox.person_ref(person_id),
+            "text": part,
+            "drop": ["text"],
+        }
+        if file_id is not None:
+            context["file"] = file_id
+        await to_case_thread(
+            session,
+            case,
+            key=f"case:{case.id}:from_person:{ref}:{index}",
+            template="staff.case_reply",
+            context=context,
+            now=now,
+            config=config,
+            order_key=f"case:{case.id}:to_staff",
+        )
+
+
+async def person_replied(turn: Turn, case: Case) -> None:
+    """What the person wrote (text, a file) goes to the case's thread in the staff channel;
+    they are told it went ("✓ sent to the team"). A sticker or a voice note cannot be
+    passed on: they are told so."""
+    incoming = turn.incoming
+    slack = incoming.channel is Channel.SLACK
+    area = "case" if slack else "human"
+    if incoming.kind not in (Kind.TEXT, Kind.FILE):
+        turn.say(f"{area}.not_passed")
+        return
+    text = incoming.text.strip()
+    file_ids = await relayed_files(turn.session, incoming.files, turn.now)
+    if incoming.file_refused and not file_ids:
+        turn.say(f"{area}.file_refused", refused=incoming.file_refused)
+        if not text:
+            return
+    if not text and not file_ids:
+        turn.say("common.empty")
+        return
+    ref = incoming.event_id or uuid.uuid4().hex
+    await add_to_case(
+        turn.session,
+        case,
+        person_id=turn.person.id,
+        text=text,
+        file_ids=file_ids,
+        ref=ref,
+        now=turn.now,
+        config=turn.config,
+    )
+    turn.say(f"{area}.sent", case_id=case.id)
+
+
+async def raise_again(
+    session: AsyncSession, due: list[Case], *, now: datetime, config: ProgrammeConfig
+) -> None:
+    """Cases nobody took for `RAISE_AGAIN_WORKING_DAYS` working days, raised again once:
+    one post listing them (a line and an "I'll take it" each), never one per case."""
+    for start in range(0, len(due), DIGEST_LINES):
+        batch = due[start : start + DIGEST_LINES]
+        waiting: list[dict[str, Any]] = []
+        for case in batch:
+            pairing = await session.get(Pairing, case.pairing_id) if case.pairing_id else None
+            waiting.append(
+                {
+                    "case_id": case.id,
+                    "case_kind": case.kind,
+                    "topic": case.topic or "",
+                    "who": outbox.person_ref(case.person_id) if case.person_id else "",
+                    "pairing": case.pairing_id,
+                    "mentor": outbox.person_ref(pairing.mentor_id) if pairing else "",
+                    "mentee": outbox.person_ref(pairing.youth_id) if pairing else "",
+                    "opened_at": case.opened_at.isoformat(),
+                }
+            )
+            cases.raised_again(case, now=now)
+        await again_to_staff(
+            session,
+            key=f"cases:again:{batch[0].id}:{batch[-1].id}:{now:%Y%m%dT%H%M%S}",
+            context={
+                "waiting": waiting,
+                "days": RAISE_AGAIN_WORKING_DAYS,
+                "choices": [take_choice(case.id) for case in batch],
+            },
+            now=now,
+            config=config,
+        )

@@ -1,9 +1,10 @@
-"""What staff do with a case: take it ("I'll take it"), resolve it. Staff only: the Slack
-buttons reach here through the staff router (the engine refuses everyone else) and the
-command line through `mentorbot cases`.
+"""What staff do with a case: take it ("I'll take it"), resolve it, list the open ones
+(answering the person is `case_answers`). Staff only: the Slack buttons reach here through
+the staff router (the engine refuses everyone else) and the command line through
+`mentorbot cases`.
 
-Each change is audit-logged and the person who asked is told on their channel, through the
-outbox, once per case and change.
+Each change is audit-logged (never a text) and the person who asked is told on their
+channel, through the outbox, once per case and change, after any answer still on its way.
 """
 
 from __future__ import annotations
@@ -15,11 +16,22 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from conversations.core.messages import Channel
 from conversations.pairs.cases import open_case
 from storage import audit, cases, outbox, people, support
-from storage.models import Case, CaseState, Priority
+from storage.models import Case, CaseKind, CaseState, Pairing, Person, Priority
 
-__all__ = ["CaseChange", "Outcome", "open_case", "open_cases", "resolve_case", "take_case"]
+__all__ = [
+    "CaseChange",
+    "CaseLine",
+    "Outcome",
+    "listing",
+    "open_case",
+    "open_cases",
+    "record",
+    "resolve_case",
+    "take_case",
+]
 
 
 class Outcome(StrEnum):
@@ -29,6 +41,11 @@ class Outcome(StrEnum):
     RESOLVED = "resolved"
     ALREADY_RESOLVED = "already_resolved"
     UNKNOWN = "unknown"
+    # answers
+    ANSWERED = "answered"
+    REOPENED = "reopened"
+    NOBODY = "nobody"
+    EMPTY = "empty"
 
 
 @dataclass(frozen=True)
@@ -53,7 +70,7 @@ async def take_case(
         same = case.owner == staff
         return CaseChange(Outcome.ALREADY_YOURS if same else Outcome.TAKEN_BY_OTHER, case)
     cases.take(case, owner=staff, now=now)
-    await _record(session, case, staff, "case_taken", now)
+    await record(session, case, staff, "case_taken", now)
     await _tell(session, case, "taken", now)
     return CaseChange(Outcome.TAKEN, case)
 
@@ -73,7 +90,7 @@ async def resolve_case(
         await support.resolve_open(
             session, person_id=case.person_id, kind="human", by=staff, now=now
         )
-    await _record(session, case, staff, "case_resolved", now)
+    await record(session, case, staff, "case_resolved", now)
     await _tell(session, case, "resolved", now)
     return CaseChange(Outcome.RESOLVED, case)
 
@@ -83,34 +100,80 @@ async def open_cases(session: AsyncSession) -> Sequence[Case]:
     return await cases.open_cases(session)
 
 
-async def _record(
-    session: AsyncSession, case: Case, staff: str, action: str, now: datetime
+@dataclass(frozen=True)
+class CaseLine:
+    """An open case as staff see it listed: who it is about, named now."""
+
+    case: Case
+    # the person who asked ("#12 Inès"), or for an alert the pair ("pair #5: Claire / Inès")
+    person: Person | None
+    pairing: Pairing | None
+    mentor: str
+    mentee: str
+
+
+async def listing(
+    session: AsyncSession, *, owner: str | None = None, unassigned: bool = False
+) -> list[CaseLine]:
+    """Open cases, oldest first (all, `owner`'s, or nobody's), with the names as they are
+    now (an erased person's is empty)."""
+    lines: list[CaseLine] = []
+    for case in await cases.listing(session, owner=owner, unassigned=unassigned):
+        person = await session.get(Person, case.person_id) if case.person_id else None
+        pairing = await session.get(Pairing, case.pairing_id) if case.pairing_id else None
+        mentor = await session.get(Person, pairing.mentor_id) if pairing is not None else None
+        mentee = await session.get(Person, pairing.youth_id) if pairing is not None else None
+        lines.append(CaseLine(case, person, pairing, _name(mentor), _name(mentee)))
+    return lines
+
+
+def _name(person: Person | None) -> str:
+    if person is None or person.erased_at is not None:
+        return ""
+    return person.display_name or ""
+
+
+async def record(
+    session: AsyncSession,
+    case: Case,
+    staff: str,
+    action: str,
+    now: datetime,
+    **detail: str,
 ) -> None:
+    """Audit-log what `staff` did to the case (its id and kind, and `detail`; no text)."""
     await audit.record(
         session,
         actor=f"staff:{staff}",
         action=action,
         now=now,
         subject_person_id=case.person_id,
-        detail={"case": case.id, "kind": case.kind},
+        detail={"case": case.id, "kind": case.kind, **detail},
     )
 
 
 async def _tell(session: AsyncSession, case: Case, change: str, now: datetime) -> None:
-    """The person who asked hears of the change (nobody to tell once they erased their data)."""
-    if case.person_id is None:
+    """The person who asked hears of the change (nobody to tell for an alert, or once they
+    erased their data), after any answer still on its way."""
+    if case.person_id is None or case.kind == CaseKind.ALERT:
         return
     identity = await people.first_identity(session, case.person_id)
     if identity is None:
         return
+    area = "case" if identity.channel == Channel.SLACK else "human"
+    key = f"case:{case.id}:{change}"
+    if change == "resolved" and await outbox.is_queued(session, key):
+        # resolved again after staff reopened it: said again
+        key = f"{key}:{now:%Y%m%dT%H%M%S}"
     await outbox.enqueue(
         session,
-        key=f"case:{case.id}:{change}",
+        key=key,
         person_id=case.person_id,
         channel=identity.channel,
-        template=f"human.case_{change}",
-        context={"case_id": case.id},
+        template=f"{area}.case_{change}",
+        context={"case_id": case.id, "live": True},
         now=now,
         # an answer to the person's own request: not held back by the daily budget
         priority=Priority.URGENT,
+        order_key=f"case:{case.id}:to_person",
     )

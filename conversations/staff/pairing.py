@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from conversations.core import codec
 from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
+from conversations.pairs import contact_sharing
 from conversations.pairs.lifecycle import OPEN_STATUSES, change_status
 from conversations.staff.people import FindError, find_person
 from storage import applications, audit, mentoring, outbox, pairings, people
@@ -198,7 +199,10 @@ async def _announce(
             "mentee": outbox.person_ref(youth.id),
             "field": str(answers.get("field") or ""),
             "region": str(answers.get("region") or ""),
-            "choices": [["choice.mentor.first_meeting", codec.encode("fm", pairing.id)]],
+            "choices": [
+                ["choice.meeting.propose", codec.encode("mp", pairing.id)],
+                ["choice.mentor.first_meeting", codec.encode("fm", pairing.id)],
+            ],
             # once delivered, the Slack sender republishes the mentor's App Home with this pair
             "refresh_home": True,
             # once posted, its thread is the pair's: what the mentor writes there reaches the youth
@@ -209,13 +213,19 @@ async def _announce(
     )
     youth_identity = await people.find_identity_on(session, youth.id, Channel.TELEGRAM)
     if youth_identity is not None:
+        # her email reaches her mentor only if she presses this (and gave one)
+        shares = await contact_sharing.email_on_file(session, youth.id) is not None
         await outbox.enqueue(
             session,
             key=f"pairing:{pairing.id}:intro_youth",
             person_id=youth.id,
             channel=Channel.TELEGRAM,
             template="pairing.youth_paired",
-            context={"mentor": outbox.person_ref(mentor.id)},
+            context={
+                "mentor": outbox.person_ref(mentor.id),
+                "email_on_file": shares,
+                "choices": [contact_sharing.share_choice(pairing.id)] if shares else [],
+            },
             now=now,
             priority=Priority.URGENT,
         )

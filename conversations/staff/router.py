@@ -1,6 +1,7 @@
 """What only staff do in Slack: `/mentorbot show <pair>`, the "View the pair" button of
-staff alerts, and a case's "I'll take it" and "Resolved" buttons. The engine lets only
-staff through (refusals are audit-logged there)."""
+staff alerts, a case's "I'll take it" and "Resolved" buttons, and messages in the staff
+channel (a reply in a case's thread reaches the person who asked). The engine lets only
+staff through (refusals are audit-logged there, and said to nobody in the channel)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from conversations.core import codec
 from conversations.core.messages import Channel, Kind, Reply
 from conversations.core.turn import Turn
 from conversations.pairs import access
-from conversations.staff import cases
+from conversations.staff import case_answers, cases
 from storage import mentoring
 from storage.models import Pairing, Person
 
 __all__ = ["STAFF_ACTIONS", "STAFF_VERBS", "StaffRouter", "pair_details"]
 
 STAFF_VERBS = frozenset({"show", "pair"})
+# what someone posts in a channel the bot is in (the adapter marks it `in_channel`)
+CHANNEL_KINDS = frozenset({Kind.TEXT, Kind.FILE, Kind.UNSUPPORTED})
 STAFF_ACTIONS = frozenset({"sp", "ct", "cr2"})
 CASE_ACTIONS = frozenset({"ct", "cr2"})
 
@@ -67,6 +70,8 @@ class StaffRouter:
         incoming = turn.incoming
         if incoming.channel is not Channel.SLACK:
             return False
+        if incoming.metadata.get("in_channel"):
+            return incoming.kind in CHANNEL_KINDS
         if incoming.kind is Kind.COMMAND:
             return incoming.command.lower() in STAFF_VERBS
         if incoming.kind is Kind.CHOICE:
@@ -76,6 +81,10 @@ class StaffRouter:
 
     async def handle(self, turn: Turn) -> None:
         incoming = turn.incoming
+        if incoming.metadata.get("in_channel"):
+            if incoming.kind is not Kind.UNSUPPORTED:
+                await case_answers.staff_replied(turn)
+            return
         if incoming.kind is Kind.CHOICE:
             button = codec.decode(incoming.choice)
             if button is not None and button.action in CASE_ACTIONS:

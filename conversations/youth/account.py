@@ -6,17 +6,20 @@ asked again so nothing already answered is lost and the youth knows where they a
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 
 from conversations import parsing
 from conversations.core import codec
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import LOCALES, Turn
+from conversations.pairs import cases as team_cases
+from conversations.pairs import contact_sharing, meeting, relay
 from conversations.pairs import lifecycle as pairing
 from conversations.rules.eligibility import Tristate
 from conversations.youth import eligibility_flow, faq, job_outcome, mydata, pulse, requests
-from storage import applications, mentoring, people, privacy
-from storage.models import ApplicationStatus
+from storage import applications, checkins, mentoring, people, privacy
+from storage.models import ApplicationStatus, Pairing, Role
 
 ACCOUNT_FLOW = "account"
 
@@ -25,6 +28,13 @@ class AccountStep(StrEnum):
     CONFIRM_DELETE = "confirm_delete"
     CONFIRM_RESTART = "confirm_restart"
 
+
+# what a paired youth sends outside any question that goes to her mentor (a sticker is
+# explained there)
+RELAYED_KINDS = frozenset({Kind.TEXT, Kind.FILE, Kind.UNSUPPORTED})
+# how long the monthly pulse's question waits for a typed answer; later, what she types is
+# for her mentor (the pulse's buttons keep working)
+PULSE_WAITS = timedelta(hours=6)
 
 COMMANDS = (
     "start",
@@ -62,6 +72,15 @@ async def on_message(turn: Turn) -> None:
     if button is not None and button.action == "lang":
         await _on_language_choice(turn, button.value)
         return
+    if button is not None and button.action in ("ma", "es"):
+        # a meeting proposal's answer, sharing her email: buttons of proactive messages, which
+        # work whatever the youth is in the middle of (then asked again)
+        share_or_answer = (
+            meeting.on_youth_answer if button.action == "ma" else contact_sharing.on_share
+        )
+        await share_or_answer(turn, button)
+        await resume_flow(turn)
+        return
     if button is not None and button.action in pulse.ACTIONS:
         # the pulse's buttons come with a proactive message: they work whatever the youth
         # is in the middle of, which is then asked again (unless the button started questions)
@@ -80,6 +99,18 @@ async def on_message(turn: Turn) -> None:
     if state is not None and state.flow == job_outcome.OUTCOME_FLOW:
         await job_outcome.on_outcome_input(turn)
         return
+    if state is None and incoming.kind in RELAYED_KINDS:
+        answered = await team_cases.answered_case_of(turn.session, person.id)
+        if answered is not None:
+            # the team answered her request: what she writes goes to it until it is resolved
+            await team_cases.person_replied(turn, answered)
+            return
+    if state is None and incoming.kind in RELAYED_KINDS and person.consent_at is not None:
+        paired = await mentoring.youth_pairing(turn.session, person.id)
+        if paired is not None:
+            # outside any question, a paired youth writes to her mentor (not to the FAQ)
+            await _to_mentor(turn, paired.pairing)
+            return
     if incoming.kind is Kind.TEXT and state is None and await pulse.on_text(turn):
         return
     if incoming.kind is Kind.CHOICE:
@@ -95,6 +126,23 @@ async def on_message(turn: Turn) -> None:
         # a question from a youth not (yet) paired: the FAQ, or an offer to ask the team
         return
     await _status(turn, idle=True)
+
+
+async def _to_mentor(turn: Turn, pairing: Pairing) -> None:
+    """The youth's message goes to her mentor. Right after the pulse asked her something
+    (`PULSE_WAITS`), and unless her mentor wrote since, her text answers the pulse instead:
+    the bot's question is the one waiting for an answer then."""
+    if turn.incoming.kind is Kind.TEXT:
+        pulse_row = await checkins.latest(turn.session, pairing.id, Role.YOUTH)
+        asked = (pulse_row.answered_at or pulse_row.asked_at) if pulse_row is not None else None
+        if (
+            asked is not None
+            and turn.now - asked <= PULSE_WAITS
+            and not await relay.mentor_wrote_since(turn.session, pairing.id, asked)
+            and await pulse.on_text(turn)
+        ):
+            return
+    await relay.from_youth(turn, pairing)
 
 
 async def _on_command(turn: Turn) -> None:
@@ -364,5 +412,6 @@ async def _faq(turn: Turn) -> None:
 
 
 async def _human(turn: Turn) -> None:
-    await requests.ask_team(turn, turn.incoming.args)
+    # with a text: the request at once; alone: "what is it about?" (requests.FLOW)
+    await requests.human(turn, turn.incoming.args)
     await resume_flow(turn)

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from conversations.core.messages import Channel, Kind
 from conversations.core.turn import Turn
-from conversations.youth import account, faq
+from conversations.youth import account, faq, requests
 
 __all__ = ["YouthRouter"]
 
@@ -22,6 +22,9 @@ class YouthRouter:
         return turn.incoming.channel in (Channel.TELEGRAM, Channel.CONSOLE)
 
     async def handle(self, turn: Turn) -> None:
+        if await requests.on_input(turn):  # the answer to /human's "what is it about?"
+            await account.resume_flow(turn)
+            return
         state = turn.state
         stale = (
             state is not None

@@ -30,10 +30,16 @@ def create_bot(
     *,
     signing_secret: str | None,
     default_locale: str = "fr",
+    staff_channel: str | None = None,
 ) -> SlackBot:
     """The Bolt app with every listener registered."""
     bot = SlackBot(
-        engine, client, templates, signing_secret=signing_secret, default_locale=default_locale
+        engine,
+        client,
+        templates,
+        signing_secret=signing_secret,
+        default_locale=default_locale,
+        staff_channel=staff_channel,
     )
     listeners.register(bot)
     return bot

@@ -10,24 +10,30 @@ in the acknowledgement, so the form stays open with what was typed).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from conversations.core.messages import Channel, Incoming, Kind, Reply
+from conversations.core.messages import Attachment, Channel, Incoming, Kind, Reply
 from conversations.core.response import Home, Response
+from handlers import files
 from handlers.slack.blocks import SlackRenderer, Templates, answered_blocks
 from handlers.slack.home import home_view
+from handlers.slack.incoming import Posted, SharedFile
 from handlers.text import storable_incoming
 
 logger = logging.getLogger(__name__)
 
 COMMAND = "/mentorbot"
+# a file of at most 20 MB comes down in this many seconds, or not at all
+DOWNLOAD_SECONDS = 60
 
 
 class Handles(Protocol):
@@ -55,11 +61,14 @@ class SlackBot:
         *,
         signing_secret: str | None,
         default_locale: str = "fr",
+        staff_channel: str | None = None,
     ) -> None:
         self.engine = engine
         self.client = client
         self.view = SlackRenderer(templates)
         self.default_locale = default_locale
+        # thread replies there are staff answering cases
+        self.staff_channel = staff_channel
         self._running: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -110,6 +119,43 @@ class SlackBot:
         response = await self.engine.handle(incoming)
         await self.respond(incoming, response, message=message)
 
+    async def receive(self, posted: Posted) -> None:
+        """A message a person posted: its files downloaded, then handed to the engine."""
+        incoming = posted.incoming
+        if posted.downloads:
+            taken: list[Attachment] = []
+            refused = incoming.file_refused
+            for shared in posted.downloads:
+                content, why = await self._download(shared)
+                if content is None:
+                    refused = refused or why
+                else:
+                    taken.append(Attachment(shared.name, content, shared.mime_type))
+            incoming = dataclasses.replace(incoming, files=tuple(taken), file_refused=refused)
+        await self.handle(incoming)
+
+    async def _download(self, shared: SharedFile) -> tuple[bytes | None, str]:
+        """A file's bytes (with the bot token, scope `files:read`), or why not. Its URL is
+        never logged: it leads to the file."""
+        headers = {"Authorization": f"Bearer {self.client.token or ''}"}
+        timeout = aiohttp.ClientTimeout(total=DOWNLOAD_SECONDS)
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=timeout) as http,
+                http.get(shared.url, headers=headers) as answer,
+            ):
+                # a refused token is answered with a sign-in page, not an error
+                if answer.status != 200 or answer.content_type == "text/html":
+                    logger.warning("a Slack file could not be downloaded (HTTP %s)", answer.status)
+                    return None, files.DOWNLOAD_FAILED
+                content = await answer.content.read(files.MAX_FILE_BYTES + 1)
+        except (TimeoutError, aiohttp.ClientError) as error:
+            logger.warning("a Slack file could not be downloaded (%s)", type(error).__name__)
+            return None, files.DOWNLOAD_FAILED
+        if len(content) > files.MAX_FILE_BYTES:
+            return None, files.TOO_LARGE
+        return content, ""
+
     async def respond(
         self,
         incoming: Incoming,
@@ -132,7 +178,9 @@ class SlackBot:
                 )
             else:
                 await self.say(user_id, [response.info])
-        await self.say(user_id, response.replies)
+        # answering in a staff-channel thread: a threaded reply goes in that thread
+        in_channel = incoming.chat_id if incoming.metadata.get("in_channel") else None
+        await self.say(user_id, response.replies, thread_channel=in_channel)
         if response.home is not None:
             await self._publish(user_id, response.home)
 
@@ -155,10 +203,17 @@ class SlackBot:
         except SlackApiError as error:
             logger.warning("could not update an answered message (%s)", error.response.get("error"))
 
-    async def say(self, user_id: str, replies: list[Reply]) -> None:
+    async def say(
+        self, user_id: str, replies: list[Reply], *, thread_channel: str | None = None
+    ) -> None:
+        """Post replies in the person's DM; one with a `thread` in that thread, of
+        `thread_channel` when given (a staff-channel case) or of the DM."""
         for reply in replies:
             text, blocks = self.view.message(reply)
-            await self.client.chat_postMessage(channel=user_id, text=text, blocks=blocks)
+            channel = thread_channel if reply.thread and thread_channel else user_id
+            await self.client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=reply.thread
+            )
 
     async def publish_home(self, user_id: str) -> None:
         """Show the person's App Home (a mentor's pairs) now, e.g. after a new pairing."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
@@ -18,6 +18,7 @@ from slack_sdk.models.blocks import (
     CheckboxesElement,
     ContextBlock,
     DatePickerElement,
+    DateTimePickerElement,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -40,6 +41,10 @@ MAX_RADIO_OPTIONS = 10
 MAX_VIEW_BLOCKS = 100
 MAX_MESSAGE_BLOCKS = 50
 MAX_SELECT_OPTIONS = 100
+# the text of a message (its notification and the fallback of its blocks)
+MAX_MESSAGE_TEXT = 40000
+# `&#128512;` and the like: an entity is never longer
+_LONGEST_ENTITY = 12
 
 
 class Templates(Protocol):
@@ -54,19 +59,46 @@ class Templates(Protocol):
     def render(self, reply: Reply, channel: Channel) -> Rendered: ...
 
 
+def _safe(text: str, cut: int) -> int:
+    """`cut`, moved back so that it falls outside any `<...>` (a link, a mention) and any
+    entity (`&amp;`)."""
+    opened = text.rfind("<", 0, cut)
+    if opened > text.rfind(">", 0, cut):
+        cut = opened
+    ampersand = text.rfind("&", max(0, cut - _LONGEST_ENTITY), cut)
+    if ampersand >= 0 and ";" not in text[ampersand:cut]:
+        cut = ampersand
+    return cut
+
+
+def _cut(text: str, limit: int) -> int:
+    """Where to end the first part of `text`: a blank line, a line end or a space in the
+    second half of the first `limit` characters, else the limit itself."""
+    for boundary in ("\n\n", "\n", " "):
+        found = text.rfind(boundary, limit // 2, limit)
+        if found > 0:
+            return _safe(text, found) or found
+    return _safe(text, limit) or limit
+
+
+def split_mrkdwn(text: str, limit: int = MAX_SECTION) -> list[str]:
+    """Text cut into parts of at most `limit` characters, at paragraph, line or word
+    boundaries, never inside a link, a mention or an entity."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        cut = _cut(rest, limit)
+        part, rest = rest[:cut].rstrip(), rest[cut:].lstrip()
+        if part:
+            parts.append(part)
+    if rest.strip() or not parts:
+        parts.append(rest)
+    return parts
+
+
 def sections(text: str) -> list[Block]:
-    """Text as section blocks of at most 3,000 characters (cut at line ends when possible)."""
-    blocks: list[Block] = []
-    rest = text or " "
-    while rest:
-        if len(rest) <= MAX_SECTION:
-            part, rest = rest, ""
-        else:
-            cut = rest.rfind("\n", 0, MAX_SECTION)
-            cut = cut if cut > 0 else MAX_SECTION
-            part, rest = rest[:cut], rest[cut:].lstrip("\n")
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=part)))
-    return blocks
+    """Text as section blocks of at most 3,000 characters (see `split_mrkdwn`)."""
+    return [SectionBlock(text=MarkdownTextObject(text=part or " ")) for part in split_mrkdwn(text)]
 
 
 def buttons(labelled: Sequence[tuple[str, str]], *, prefix: str = "mb") -> list[Block]:
@@ -116,8 +148,18 @@ class SlackRenderer:
         """The notification text and the blocks of one reply."""
         rendered = self.renderer.render(reply, Channel.SLACK)
         labelled = [button for row in rendered.buttons for button in row]
-        blocks = sections(rendered.text) + buttons(labelled)
-        return rendered.text[:MAX_SECTION], blocks[:MAX_MESSAGE_BLOCKS]
+        text = rendered.text
+        if len(text) > MAX_MESSAGE_TEXT:
+            text = split_mrkdwn(text, MAX_MESSAGE_TEXT)[0]
+        # the buttons stay whatever the length: the text gives up its last blocks first
+        actions = buttons(labelled)
+        blocks = sections(text)[: MAX_MESSAGE_BLOCKS - len(actions)] + actions
+        return split_mrkdwn(text)[0], blocks
+
+    def comment(self, reply: Reply) -> str:
+        """The text of a reply as a file's comment (no blocks there, no buttons)."""
+        text = self.renderer.render(reply, Channel.SLACK).text
+        return split_mrkdwn(text, MAX_MESSAGE_TEXT)[0]
 
     def _options(self, field: FormField, locale: str) -> list[Option]:
         return [
@@ -133,6 +175,11 @@ class SlackRenderer:
             return StaticSelectElement(action_id=field.name, options=options[:MAX_SELECT_OPTIONS])
         if field.kind in (FieldKind.MULTI, FieldKind.FLAG):
             return CheckboxesElement(action_id=field.name, options=self._options(field, locale))
+        if field.kind is FieldKind.DATETIME:
+            # Slack shows it in the person's own time zone: an instant, in epoch seconds
+            moment = field.initial if isinstance(field.initial, datetime) else None
+            stamp = int(moment.timestamp()) if moment is not None and moment.tzinfo else None
+            return DateTimePickerElement(action_id=field.name, initial_date_time=stamp)
         if field.kind is FieldKind.DATE:
             initial = field.initial.isoformat() if isinstance(field.initial, date) else None
             return DatePickerElement(action_id=field.name, initial_date=initial)

@@ -19,6 +19,9 @@ def home_view(view: SlackRenderer, home: Home) -> View:
     blocks: list[Block] = sections(
         view.text("mentor.home_intro", locale, paused_until=home.paused_until)
     )
+    # a question for the programme's team, whatever the pairs (a case in the staff channel)
+    ask = Choice("choice.home.ask_team", codec.encode("tq"))
+    blocks += buttons([(view.label(ask, locale), ask.value)], prefix="mb_team")
     if not home.pairs:
         blocks += sections(view.text("mentor.no_pairs", locale))
     for pair in home.pairs:

@@ -1,5 +1,8 @@
 """Slack payloads as `Incoming` events: slash commands, buttons, modal submissions, events.
 
+A message a person posts becomes text as they see it (mentions, links and entities read
+back into plain characters) and, with files, the list of those to download.
+
 Each gets a stable event id from its payload, so a retried request (Slack retries events,
 a person double-clicks, a proxy replays) is recognised by the engine and changes nothing
 twice: events by `event_id`, slash commands by their `trigger_id`, buttons by who pressed
@@ -10,14 +13,24 @@ answered with errors stored nothing, so its corrected submission is new).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
 from conversations.core.messages import Channel, Incoming, Kind
+from handlers import files
+from handlers.files import safe_filename
 
 # a slash command's verb and arguments: what the longest verb and a date or id need
 MAX_COMMAND_TEXT = 500
+# a message is taken whole up to Slack's own limit (the relay splits it for Telegram)
+MAX_MESSAGE_TEXT = 40_000
+# message subtypes that are a person saying something (others: edits, deletions, joins...)
+_PERSON_POSTS = frozenset({None, "file_share", "thread_broadcast"})
+# `<@U1>`, `<#C1|name>`, `<!here>`, `<https://x|label>`: what Slack sends for mentions, links
+_SPECIAL = re.compile(r"<([^<>\n]+)>")
 
 
 def read_form(values: Mapping[str, Mapping[str, Any]]) -> dict[str, object]:
@@ -35,6 +48,8 @@ def read_form(values: Mapping[str, Mapping[str, Any]]) -> dict[str, object]:
                 answers[block_id] = selected.get("value") if selected else None
             elif kind == "checkboxes":
                 answers[block_id] = [o.get("value") for o in state.get("selected_options") or []]
+            elif kind == "datetimepicker":
+                answers[block_id] = _instant(state.get("selected_date_time"))
             elif kind == "datepicker":
                 raw = state.get("selected_date")
                 try:
@@ -44,6 +59,16 @@ def read_form(values: Mapping[str, Mapping[str, Any]]) -> dict[str, object]:
             else:
                 answers[block_id] = state.get("value")
     return answers
+
+
+def _instant(raw: object) -> datetime | None:
+    """A `datetimepicker`'s answer (epoch seconds) as an aware UTC datetime."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        return None
+    try:
+        return datetime.fromtimestamp(float(raw), UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
 
 
 def _user(body: Mapping[str, Any]) -> str:
@@ -122,18 +147,103 @@ def home_opened(body: Mapping[str, Any]) -> Incoming | None:
     )
 
 
-def direct_message(body: Mapping[str, Any]) -> Incoming | None:
-    """Free text written in the app's Messages tab; None for the bot's own posts, edits and
-    messages in channels."""
+@dataclass(frozen=True)
+class SharedFile:
+    """A file posted with a message, to download (with the bot token) before the engine
+    sees the message."""
+
+    name: str
+    mime_type: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A message a person posted: the event for the engine, and the files it still needs."""
+
+    incoming: Incoming
+    downloads: tuple[SharedFile, ...] = ()
+
+
+def plain_text(mrkdwn: str) -> str:
+    """What a person typed in Slack, as they see it: `<@U1>` is "@U1", `<http://x|label>`
+    "label (http://x)", `<!channel>` "@channel", and `&amp; &lt; &gt;` the characters."""
+    text = _SPECIAL.sub(_readable, mrkdwn)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _readable(found: re.Match[str]) -> str:
+    inside = found.group(1)
+    target, _, label = inside.partition("|")
+    if target.startswith("@") or target.startswith("#"):
+        return target[0] + (label.lstrip(target[0]) if label else target[1:])
+    if target.startswith("!"):
+        if label:
+            return label
+        return "@" + target[1:].split("^", 1)[0]
+    address = target.removeprefix("mailto:")
+    if not label or label in (target, address):
+        return address
+    return f"{label} ({address})"
+
+
+def message(body: Mapping[str, Any], staff_channel: str | None = None) -> Posted | None:
+    """A message a person posted: in the app's Messages tab (text or files, in a pair's
+    thread or not), or as a reply in a thread of the staff channel (`metadata`
+    `in_channel`). None for the bot's own posts, edits, deletions, joins, top-level posts
+    in the staff channel and anything in other channels."""
     event = body.get("event") or {}
-    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+    if not isinstance(event, Mapping) or event.get("bot_id") or not event.get("user"):
         return None
-    return Incoming(
+    if event.get("subtype") not in _PERSON_POSTS:
+        return None
+    channel = str(event.get("channel") or "")
+    thread = str(event.get("thread_ts") or "") or None
+    metadata: dict[str, object] = {}
+    if event.get("channel_type") != "im":
+        in_a_thread = thread is not None and thread != str(event.get("ts") or "")
+        if not staff_channel or channel != staff_channel or not in_a_thread:
+            return None
+        metadata["in_channel"] = True
+    downloads, refused = _files(event.get("files"))
+    kind = Kind.FILE if downloads or refused else Kind.TEXT
+    incoming = Incoming(
         Channel.SLACK,
-        str(event.get("user") or ""),
-        Kind.TEXT,
-        text=str(event.get("text") or ""),
+        str(event.get("user")),
+        kind,
+        text=plain_text(str(event.get("text") or ""))[:MAX_MESSAGE_TEXT],
         event_id=str(body.get("event_id") or "") or None,
-        chat_id=str(event.get("channel") or "") or None,
-        thread=str(event.get("thread_ts") or "") or None,
+        chat_id=channel or None,
+        thread=thread,
+        metadata=metadata,
+        file_refused=refused,
     )
+    return Posted(incoming, downloads)
+
+
+def _files(listed: object) -> tuple[tuple[SharedFile, ...], str]:
+    """The files to download, and why one of the others cannot be taken ("" if none)."""
+    if not isinstance(listed, list):
+        return (), ""
+    downloads: list[SharedFile] = []
+    refused = ""
+    for item in listed:
+        if not isinstance(item, Mapping):
+            continue
+        name = safe_filename(str(item.get("name") or item.get("title") or ""))
+        size = item.get("size")
+        why = files.refusal(name, str(item.get("mimetype") or ""), _size(size))
+        url = str(item.get("url_private_download") or item.get("url_private") or "")
+        mime = files.mime_type(name, str(item.get("mimetype") or ""))
+        if not why and (not url or mime is None):
+            # hidden (a plan's limit), deleted, or held outside Slack
+            why = files.DOWNLOAD_FAILED
+        if why or mime is None:
+            refused = refused or why
+            continue
+        downloads.append(SharedFile(name, mime, url))
+    return tuple(downloads), refused
+
+
+def _size(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

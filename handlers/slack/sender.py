@@ -1,4 +1,5 @@
-"""The Slack outbox sender: posts deliveries, maps Web API errors to outbox outcomes."""
+"""The Slack outbox sender: posts deliveries (in a thread when asked, with a file when
+there is one), maps Web API errors to outbox outcomes, and says where each landed."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from conversations.core.clock import Clock
-from conversations.core.messages import Reply, SendResult, SendStatus
+from conversations.core.messages import Attachment, Reply, SendResult, SendStatus
 from conversations.pairs.access import STAFF_DESTINATION
 from handlers.slack.blocks import SlackRenderer
 
@@ -49,7 +50,9 @@ def build_client(
 class SlackSender:
     """Sends outbox deliveries; maps Web API errors to outbox outcomes.
 
-    A 429 pauses every send on this workspace until its Retry-After has passed.
+    A 429 pauses every send on this workspace until its Retry-After has passed. A reply
+    with a file is uploaded (`files_upload_v2`) into the conversation, its text as the
+    file's comment; with buttons, the text is posted first and the file follows it.
     A delivery whose context has `refresh_home` set (a new pairing's introduction) also
     republishes the person's App Home with `publish_home` once the message is posted: the
     outbox context is the only link from a staff action to the mentor's Slack.
@@ -79,11 +82,13 @@ class SlackSender:
         channel = self._staff_channel if chat_id == STAFF_DESTINATION else chat_id
         if not channel:
             return SendResult(SendStatus.UNDELIVERABLE, error="SLACK_STAFF_CHANNEL is not set")
-        text, blocks = self._renderer.message(reply)
         try:
-            await self._client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+            result = await self._post(channel, reply)
         except SlackApiError as error:
             return self._failure(error, now)
+        except SlackRequestError as error:
+            # the file did not reach Slack's upload URL: nothing was shared
+            return SendResult(SendStatus.RETRY, error=f"upload failed: {error}"[:200])
         except aiohttp.ClientConnectorError as error:
             # no connection was made: nothing was sent
             return SendResult(SendStatus.RETRY, error=f"{type(error).__name__}: {error}")
@@ -91,7 +96,48 @@ class SlackSender:
             return SendResult(SendStatus.IN_DOUBT, error=f"{type(error).__name__}: {error}")
         if reply.context.get("refresh_home") and chat_id != STAFF_DESTINATION:
             await self._refresh_home(chat_id)
-        return SendResult(SendStatus.SENT)
+        return result
+
+    async def _post(self, channel: str, reply: Reply) -> SendResult:
+        text, blocks = self._renderer.message(reply)
+        file = reply.attachment
+        if file is None or reply.choices:
+            posted = await self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, thread_ts=reply.thread
+            )
+            landed, ts = str(posted.get("channel") or channel), str(posted.get("ts") or "")
+            if file is not None:
+                try:
+                    await self._upload(landed, file, reply.thread, comment=None)
+                except (SlackApiError, SlackRequestError, TimeoutError, aiohttp.ClientError):
+                    # sending again would post its text twice
+                    logger.warning("a message was posted without its file", exc_info=True)
+                    return SendResult(SendStatus.IN_DOUBT, error="posted without its file")
+            return SendResult(SendStatus.SENT, chat=landed, ref=ts or None)
+        landed = await self._conversation(channel)
+        await self._upload(landed, file, reply.thread, comment=self._renderer.comment(reply))
+        # the upload says which file it made, not which message shows it
+        return SendResult(SendStatus.SENT, chat=landed)
+
+    async def _conversation(self, channel: str) -> str:
+        """A file is shared in a conversation: a person's DM is opened for its id."""
+        if channel[:1] not in ("U", "W"):
+            return channel
+        opened = await self._client.conversations_open(users=channel)
+        found = opened.get("channel") or {}
+        return str(found.get("id") or channel) if isinstance(found, dict) else channel
+
+    async def _upload(
+        self, channel: str, file: Attachment, thread: str | None, *, comment: str | None
+    ) -> None:
+        await self._client.files_upload_v2(
+            channel=channel,
+            file=file.content,
+            filename=file.filename,
+            title=file.filename,
+            initial_comment=comment or None,
+            thread_ts=thread,
+        )
 
     async def _refresh_home(self, user_id: str) -> None:
         """Republish the App Home; the message is sent whatever happens here (the home is

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,13 +19,14 @@ from typing import Any, Protocol
 from sqlalchemy.exc import DBAPIError
 from telegram import Bot, CallbackQuery, Message, Update
 from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
-from conversations.core.messages import Incoming, Renderer, Reply
+from conversations.core.messages import Attachment, Incoming, Kind, Renderer, Reply
 from conversations.core.response import Response
+from handlers import files
 from handlers.errors import error_name
-from handlers.telegram.incoming import to_incoming
+from handlers.telegram.incoming import file_to_download, to_incoming
 from handlers.telegram.menu import LOCALES, set_command_menu
 from handlers.telegram.rendering import TelegramOutput
 from handlers.telegram.sender import TelegramSender
@@ -83,11 +85,36 @@ class TelegramBot:
             incoming = to_incoming(update)
             if incoming is None:
                 return
+            incoming = await self._with_file(update, incoming)
             response = await self.engine.handle(incoming)
             await self._respond(incoming, response, _pressed(query))
         finally:
             if answering is not None:
                 await answering
+
+    async def _with_file(self, update: Update, incoming: Incoming) -> Incoming:
+        """The event with the file its message brings downloaded (`getFile`, then the file
+        URL), or the reason it could not be."""
+        wanted = file_to_download(update)
+        if wanted is None or incoming.kind is not Kind.FILE or incoming.file_refused:
+            return incoming
+        try:
+            found = await self.bot.get_file(wanted.file_id)
+            if found.file_size is not None and found.file_size > files.MAX_FILE_BYTES:
+                return dataclasses.replace(incoming, file_refused=files.TOO_LARGE)
+            content = bytes(await found.download_as_bytearray())
+        except BadRequest as error:
+            too_big = "too big" in error.message.lower()
+            logger.warning("a Telegram file could not be downloaded: %s", error.message)
+            refused = files.TOO_LARGE if too_big else files.DOWNLOAD_FAILED
+            return dataclasses.replace(incoming, file_refused=refused)
+        except TelegramError as error:
+            logger.warning("a Telegram file could not be downloaded: %s", type(error).__name__)
+            return dataclasses.replace(incoming, file_refused=files.DOWNLOAD_FAILED)
+        if len(content) > files.MAX_FILE_BYTES:
+            return dataclasses.replace(incoming, file_refused=files.TOO_LARGE)
+        attachment = Attachment(wanted.name, content, wanted.mime_type)
+        return dataclasses.replace(incoming, files=(attachment,))
 
     async def _respond(
         self, incoming: Incoming, response: Response, pressed: Message | None

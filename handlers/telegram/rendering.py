@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
+from telegram import Message as TelegramMessage
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter
 
@@ -22,26 +24,102 @@ MAX_CAPTION = 1024
 Message = tuple[str, InlineKeyboardMarkup | None, Reply]
 
 
+# the pieces a message is cut between: a tag, an entity, or one character
+_ATOMS = re.compile(r"<[^<>]*>|&#?[A-Za-z0-9]+;|.", re.DOTALL)
+_TAG_NAME = re.compile(r"</?\s*([A-Za-z0-9-]+)")
+# where a cut is best: after a blank line, a line, a word; anywhere else is a last resort
+_PARAGRAPH, _LINE, _WORD, _ANYWHERE = 3, 2, 1, 0
+
+
+def _units(text: str) -> int:
+    """Telegram's length: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _reopened(stack: Sequence[tuple[str, str]]) -> str:
+    return "".join(opening for _, opening in stack)
+
+
+def _closed(stack: Sequence[tuple[str, str]]) -> str:
+    return "".join(f"</{name}>" for name, _ in reversed(stack))
+
+
+def _after_tag(stack: list[tuple[str, str]], atom: str) -> None:
+    """The tags open once `atom` (a tag) is passed."""
+    found = _TAG_NAME.match(atom)
+    if found is None or atom.endswith("/>"):
+        return
+    name = found.group(1).lower()
+    if atom.startswith("</"):
+        for index in range(len(stack) - 1, -1, -1):
+            if stack[index][0] == name:
+                del stack[index]
+                break
+    else:
+        stack.append((name, atom))
+
+
+def _strength(atoms: Sequence[str], cut: int) -> int:
+    """How good a place it is to cut before `atoms[cut]`."""
+    before = atoms[cut - 1]
+    if before == "\n":
+        return _PARAGRAPH if cut >= 2 and atoms[cut - 2] == "\n" else _LINE
+    return _WORD if before.isspace() else _ANYWHERE
+
+
 def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Cut a long text at paragraph (then line) boundaries so each part fits one message."""
-    if len(text) <= limit:
+    """Cut a long HTML text so each part fits one message: at a blank line, else at a line
+    end, else between words, else anywhere; never inside a tag or an entity (`&amp;`). A
+    tag open at a cut is closed at the end of the part and opened again in the next, so
+    every part is valid HTML on its own."""
+    if _units(text) <= limit:
         return [text]
+    atoms = _ATOMS.findall(text)
     parts: list[str] = []
-    current = ""
-    for paragraph in text.split("\n"):
-        candidate = f"{current}\n{paragraph}" if current else paragraph
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            parts.append(current)
-        while len(paragraph) > limit:
-            parts.append(paragraph[:limit])
-            paragraph = paragraph[limit:]
-        current = paragraph
-    if current:
-        parts.append(current)
-    return parts
+    stack: list[tuple[str, str]] = []
+    start = 0
+    while start < len(atoms):
+        opening = list(stack)
+        size = _units(_reopened(opening))
+        # the best cut of each strength so far: (index, the tags open there)
+        best: dict[int, tuple[int, list[tuple[str, str]]]] = {}
+        index = start
+        while index < len(atoms):
+            atom = atoms[index]
+            size += _units(atom)
+            if atom.startswith("<") and len(atom) > 1:
+                _after_tag(stack, atom)
+            index += 1
+            if size + _units(_closed(stack)) > limit and index - 1 > start:
+                break
+            # never right after an opening tag: that part would end on an empty element
+            if index < len(atoms) and not (atom.startswith("<") and atom[1:2] not in "/"):
+                best[_strength(atoms, index)] = (index, list(stack))
+        else:
+            parts.append(_reopened(opening) + "".join(atoms[start:]))
+            break
+        cut, stack = _choose(best, start, limit)
+        body = "".join(atoms[start:cut]).rstrip()
+        parts.append(_reopened(opening) + body + _closed(stack))
+        start = cut
+        while start < len(atoms) and atoms[start].isspace():
+            start += 1
+    return [part for part in parts if part.strip()]
+
+
+def _choose(
+    best: dict[int, tuple[int, list[tuple[str, str]]]], start: int, limit: int
+) -> tuple[int, list[tuple[str, str]]]:
+    """The strongest cut that keeps the part at least half full, else the strongest one."""
+    for strength in (_PARAGRAPH, _LINE, _WORD):
+        found = best.get(strength)
+        if found is not None and found[0] - start >= limit // 2:
+            return found
+    for strength in (_PARAGRAPH, _LINE, _WORD, _ANYWHERE):
+        found = best.get(strength)
+        if found is not None:
+            return found
+    raise ValueError("no room for any text in a part")
 
 
 def seconds(value: object) -> float:
@@ -56,6 +134,8 @@ class TelegramOutput:
 
     # a 429 on an answer: wait this long at most, then give up (the answers are saved)
     MAX_WAIT = 5.0
+    # a 429 on the second part of a long message: wait this long at most for the rest
+    MAX_PART_WAIT = 60.0
 
     def __init__(
         self,
@@ -102,43 +182,56 @@ class TelegramOutput:
             messages.append((text, markup, reply))
         return messages
 
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> None:
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> TelegramMessage | None:
+        """Send the replies; returns the last message sent. A text too long for one message
+        goes as several; a file goes as a document, the text as its caption when it fits
+        (else as messages before it)."""
+        last: TelegramMessage | None = None
         for text, markup, reply in self._messages(replies):
-            parts = split_text(text)
-            if reply.attachment is not None:
-                for part in parts[:-1]:
-                    await self._call(
-                        self.bot.send_message, chat_id, part, parse_mode=ParseMode.HTML
-                    )
-                await self._call(
-                    self.bot.send_document,
-                    chat_id,
-                    InputFile(reply.attachment.content, filename=reply.attachment.filename),
-                    caption=parts[-1][:MAX_CAPTION],
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-                continue
+            file = reply.attachment
+            if file is not None and _units(text) <= MAX_CAPTION:
+                parts, caption = [], text
+            else:
+                parts, caption = (split_text(text) if text.strip() else []), None
             for index, part in enumerate(parts):
-                last = index == len(parts) - 1
-                await self._call(
+                keyboard = markup if file is None and index == len(parts) - 1 else None
+                last = await self._call(
                     self.bot.send_message,
                     chat_id,
                     part,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=markup if last else None,
+                    reply_markup=keyboard,
+                    patient=last is not None,
                 )
+            if file is not None:
+                last = await self._call(
+                    self.bot.send_document,
+                    chat_id,
+                    InputFile(file.content, filename=file.filename),
+                    caption=caption or None,
+                    parse_mode=ParseMode.HTML if caption else None,
+                    reply_markup=markup,
+                    patient=last is not None,
+                )
+        return last
 
     async def _call(
-        self, method: Callable[..., Awaitable[object]], *args: Any, **kwargs: Any
-    ) -> None:
+        self,
+        method: Callable[..., Awaitable[TelegramMessage]],
+        *args: Any,
+        patient: bool = False,
+        **kwargs: Any,
+    ) -> TelegramMessage:
         """Send; after a short 429 (a fast typist hits the per-chat limit) wait and send once
-        more, so the person is not left without the next question."""
+        more, so the person is not left without the next question. `patient`: part of the
+        message has gone already, so the rest waits out even a longer 429 rather than the
+        whole message being sent again later."""
         try:
-            await method(*args, **kwargs)
+            return await method(*args, **kwargs)
         except RetryAfter as error:
             wait = seconds(error.retry_after)
-            if not self.wait_on_429 or wait > self.MAX_WAIT:
+            longest = self.MAX_PART_WAIT if patient else self.MAX_WAIT
+            if (not self.wait_on_429 and not patient) or wait > longest:
                 raise
             await self._sleep(wait)
-            await method(*args, **kwargs)
+            return await method(*args, **kwargs)

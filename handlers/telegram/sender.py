@@ -1,5 +1,6 @@
-"""The outbox sender for Telegram: one delivery, one message; Bot API errors mapped to
-outbox outcomes (sent, retry after, undeliverable, in doubt)."""
+"""The outbox sender for Telegram: one delivery, one message (a long one in several parts,
+a file as a document); Bot API errors mapped to outbox outcomes (sent, retry after,
+undeliverable, in doubt). Sent: where it landed, the chat and the (last) message's id."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ class TelegramSender:
             if not self._ready:
                 await self._bot.initialize()
                 self._ready = True
-            await self._output.send(chat_id, [reply])
+            message = await self._output.send(chat_id, [reply])
         except Forbidden as error:
             return SendResult(SendStatus.UNDELIVERABLE, error=f"Forbidden: {error.message}")
         except RetryAfter as error:
@@ -71,7 +72,9 @@ class TelegramSender:
             return SendResult(SendStatus.UNDELIVERABLE, error=f"BadRequest: {error.message}")
         except (TimedOut, NetworkError) as error:
             return SendResult(SendStatus.IN_DOUBT, error=f"{type(error).__name__}: {error}")
-        return SendResult(SendStatus.SENT)
+        if message is None:
+            return SendResult(SendStatus.SENT, chat=chat_id)
+        return SendResult(SendStatus.SENT, chat=str(message.chat_id), ref=str(message.message_id))
 
     async def close(self) -> None:
         if self._ready and self._owns_bot:

@@ -8,10 +8,12 @@ message) and safe in several processes at once (on PostgreSQL, rows another repl
 are skipped).
 
     first_meeting       reminders while the first meeting is not logged (mentor, both, staff)
+    meeting             a proposed first meeting: the reminder the day before, the question after
     monthly_round       the mentor's monthly check-in, postponed over their holidays
     checkin_reminders   the check-in's one reminder, then the staff escalation
     pulses              the youth's monthly pulse
     at_risk             staff alerted once per silence
+    cases               an open case nobody took for 2 working days, raised again once
     unpaired            the weekly digest of eligible youths waiting for a mentor
     retention           erasing data past the retention the privacy notice promises
     runner              `Ticks`: all of them, in order; batch: what they share

@@ -1,5 +1,6 @@
 """The silence tick: a pair with no sign of life for `silence_days` is at risk, and staff
-are alerted once per silence (`conversations.pairs.followup.silence_check` decides)."""
+get a case once per silence (`conversations.pairs.followup.silence_check` decides), listed
+in the day's "pairs at risk" digest."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs import followup
-from conversations.pairs.alerts import alert_staff
+from conversations.pairs.cases import open_alert
 from scheduler.ticks.batch import locked
 from storage.models import Pairing
 
@@ -34,17 +35,16 @@ async def due_at_risk(session: AsyncSession, now: datetime, config: ProgrammeCon
         )
         last = check.alert_since
         if last is not None:
-            # once per silence: the key names the last contact, a new contact re-arms it
-            await alert_staff(
+            # once per silence (a case since its last contact); a new contact re-arms it
+            await open_alert(
                 session,
                 pairing=pairing,
-                kind="at_risk",
-                key=f"at_risk:{pairing.id}:{last:%Y-%m-%d}",
-                template="staff.at_risk",
+                topic="at_risk",
+                since=last,
                 actor="scheduler",
                 now=now,
                 config=config,
-                extra={"days": (now - last).days},
+                days=(now - last).days,
             )
         pairing.at_risk_due_at = check.due_at
     return len(pairings)

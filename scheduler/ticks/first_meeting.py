@@ -15,7 +15,7 @@ from conversations.core import codec
 from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs import followup
-from conversations.pairs.alerts import alert_staff
+from conversations.pairs.cases import open_alert
 from scheduler.ticks.batch import locked
 from storage import outbox
 from storage.models import Pairing, Person
@@ -80,14 +80,14 @@ async def _nudge(
             now=now,
         )
     if audience.staff:
-        await alert_staff(
+        # a case, in the day's "no first meeting" digest; once per pair
+        await open_alert(
             session,
             pairing=pairing,
-            kind="first_meeting_missing",
-            key=f"first_meeting:{pairing.id}:{stage}:staff",
-            template="staff.first_meeting_missing",
+            topic="first_meeting_missing",
+            since=pairing.started_at or now,
             actor="scheduler",
             now=now,
             config=config,
-            extra={"days": config.nudges.first_meeting_staff_days},
+            days=config.nudges.first_meeting_staff_days,
         )

@@ -8,10 +8,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.core.programme import ProgrammeConfig
+from scheduler.ticks.announcements import due_announcements, due_event_reminders
 from scheduler.ticks.at_risk import due_at_risk
 from scheduler.ticks.batch import BatchTick, run_batches
+from scheduler.ticks.cases import due_cases_again
 from scheduler.ticks.checkin_reminders import due_escalations, due_reminders
 from scheduler.ticks.first_meeting import due_first_meetings
+from scheduler.ticks.meeting import due_meeting_followups, due_meeting_reminders
 from scheduler.ticks.monthly_round import due_checkins
 from scheduler.ticks.pulses import due_pulses
 from scheduler.ticks.retention import RetentionPurge
@@ -22,11 +25,16 @@ __all__ = ["BATCHED_TICKS", "TickReport", "Ticks"]
 # the ticks over indexed due-date columns, by report name, in the order they run
 BATCHED_TICKS: tuple[tuple[str, BatchTick], ...] = (
     ("first_meeting", due_first_meetings),
+    ("meeting_reminder", due_meeting_reminders),
+    ("meeting_followup", due_meeting_followups),
     ("checkin", due_checkins),
     ("checkin_reminder", due_reminders),
     ("checkin_escalation", due_escalations),
     ("pulse", due_pulses),
     ("at_risk", due_at_risk),
+    ("announcement", due_announcements),
+    ("event_reminder", due_event_reminders),
+    ("cases_again", due_cases_again),
 )
 
 

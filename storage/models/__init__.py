@@ -11,6 +11,15 @@ from storage.models.applications import Application, ApplicationStatus
 from storage.models.audit import AuditLog
 from storage.models.base import NAMING_CONVENTION, Base, UTCDateTime
 from storage.models.cases import Case, CaseKind, CaseState
+from storage.models.events import (
+    Announcement,
+    AnnouncementStatus,
+    Event,
+    EventKind,
+    EventState,
+    Rsvp,
+    RsvpAnswer,
+)
 from storage.models.mentoring import (
     Checkin,
     CheckinAnswer,
@@ -34,6 +43,8 @@ from storage.models.relay import Meeting, MeetingState, RelayFile, Thread
 
 __all__ = [
     "NAMING_CONVENTION",
+    "Announcement",
+    "AnnouncementStatus",
     "Application",
     "ApplicationStatus",
     "AuditLog",
@@ -47,6 +58,9 @@ __all__ = [
     "ConversationState",
     "Delivery",
     "DeliveryStatus",
+    "Event",
+    "EventKind",
+    "EventState",
     "Identity",
     "Interaction",
     "Meeting",
@@ -60,6 +74,8 @@ __all__ = [
     "ProcessedEvent",
     "RelayFile",
     "Role",
+    "Rsvp",
+    "RsvpAnswer",
     "SupportRequest",
     "Thread",
     "UTCDateTime",

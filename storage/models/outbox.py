@@ -29,6 +29,8 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
     UNDELIVERABLE = "undeliverable"
     IN_DOUBT = "in_doubt"
+    # never sent: too late ("not after" passed, e.g. an announcement once its event started)
+    CANCELLED = "cancelled"
 
 
 class Delivery(Base):

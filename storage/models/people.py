@@ -42,6 +42,8 @@ class Person(Base):
     consent_declined_at: Mapped[datetime | None]
     # the bot could not reach them (blocked the bot); staff can see it
     unreachable_at: Mapped[datetime | None]
+    # they turned event announcements off (`/announcements off`, the App Home toggle)
+    announcements_opt_out_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
     # region code (see conversations.rules.regions): time zone and public holidays for nudges
     region: Mapped[str | None] = mapped_column(String(32))

@@ -139,8 +139,57 @@ SAMPLE: dict[str, Any] = {
     "status": "active",
     "total": 8,
     "until": "2027-01-01",
+    # a meeting: its start as queued (ISO text), in a time zone by IANA name, a place
+    "starts_at": "2026-12-03T13:00:00+00:00",
+    "time_zone": "Europe/Paris",
+    "place": "en visio",
     "when": date(2026, 12, 1),
     "year": 1901,
+    # events: an announcement's text as queued (the pieces around the first name), its place
+    # on a waiting list, a sending's figures, a template problem
+    "body": ["Bonjour ", ", un webinaire arrive."],
+    "rank": 2,
+    "sent": 40,
+    "unreachable": 2,
+    "failed": 1,
+    "expired": 0,
+    "excluded": 3,
+    "line": 3,
+    "detail": "unexpected end of template",
+    # relayed messages between a pair (relay/)
+    "messages": 6,
+    "what": "sticker",
+    "refused": "too_large",
+    "in_thread": True,
+    "picked": True,
+    # cases (case/, case_topic/, staff/): a digest's lines, cases raised again, an answer
+    "topic": "at_risk",
+    "part": 1,
+    "entries": [
+        {"case_id": 31, "pairing": 12, "mentor": "Claire", "mentee": "Inès", "days": 45},
+        {"case_id": 32, "pairing": 14, "mentor": "", "mentee": "", "days": None},
+    ],
+    "waiting": [
+        {
+            "case_id": 31,
+            "case_kind": "alert",
+            "topic": "at_risk",
+            "who": "",
+            "pairing": 12,
+            "opened_at": "2026-12-01T09:30:00+00:00",
+        },
+        {
+            "case_id": 33,
+            "case_kind": "human",
+            "topic": "",
+            "who": "Inès",
+            "pairing": None,
+            "opened_at": "2026-12-01T10:00:00+00:00",
+        },
+    ],
+    "staff": "Camille",
+    "staff_id": "USTAFF1",
+    "first": True,
 }
 
 # Codes a template turns into words: each value is tried in turn.
@@ -157,6 +206,12 @@ ENUMS: dict[str, list[Any]] = {
     "business": [True, False],
     "reasons": [[reason] for reason in _codes("eligibility.reason")],
     "age": [17, 25, 26, 29, 31, None],
+    "what": ["sticker", "animation", "voice", "video", "location", "contact", "poll", ""],
+    "refused": ["too_large", "unsupported_type", "download_failed", ""],
+    "messages": [1, 6],
+    "topic": _codes("case_topic"),
+    "part": [1, 2],
+    "channel": ["telegram", "slack", ""],
 }
 # region codes given in the samples: none may be shown as such
 SAMPLE_REGION_CODES = ("idf", "ara")
@@ -262,7 +317,7 @@ def every_key() -> list[tuple[str, str]]:
 
 _URL = re.compile(r"https?://\S+|\b[\w.-]+\.(?:fr|com|org|gouv\.fr)\b|\S+@\S+")
 # Words whose letters legitimately change case inside (brands, "Bac+5" is fine already).
-_CASED_WORDS = ("iOS", "iPhone", "LinkedIn", "WhatsApp", "YouTube", "McKinsey")
+_CASED_WORDS = ("iOS", "iPhone", "LinkedIn", "WhatsApp", "YouTube", "McKinsey", "OpenDocument")
 # a lowercase letter, a digit or the end of a sentence glued to the next one
 _GLUED = re.compile(r"[a-zà-ÿ0-9.:;!?»”)][A-ZÀ-ÖØ-Ý•🎉⚠⏰🧭ℹ⏸⏹🚨]")
 _ISO = re.compile(r"\b\d{4}-\d{2}(?:-\d{2})?\b")
@@ -398,6 +453,8 @@ YOUTH_AREAS = (
     "account",
     "common",
     "eligibility",
+    "events/button",
+    "events/youth",
     "faq",
     "human",
     "menu",
@@ -405,18 +462,28 @@ YOUTH_AREAS = (
     "pairing",
     "privacy",
     "pulse",
+    "relay/youth",
     "restart",
     "status",
+    "meeting/youth",
+    "sharing/youth",
 )
 MENTOR_AND_STAFF_AREAS = (
     "alert_kind",
     "checkin",
     "close_reason",
+    "events/mentor",
+    "events/staff",
     "form",
     "mentor",
     "pair_status",
+    "relay/mentor",
     "silence",
     "staff",
+    "case",
+    "case_topic",
+    "meeting/mentor",
+    "sharing/mentor",
 )
 
 

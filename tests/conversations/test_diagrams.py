@@ -18,9 +18,9 @@ from types import ModuleType
 import pytest
 
 from conversations.mentor import checkin, silence
-from conversations.pairs import lifecycle
-from conversations.youth import account, eligibility_flow, job_outcome, pulse
-from storage.models import CheckinAnswer, PairingStatus
+from conversations.pairs import lifecycle, meeting, relay
+from conversations.youth import account, eligibility_flow, job_outcome, pulse, requests
+from storage.models import CheckinAnswer, MeetingState, PairingStatus
 
 FLOWS: tuple[ModuleType, ...] = (
     eligibility_flow,
@@ -30,9 +30,15 @@ FLOWS: tuple[ModuleType, ...] = (
     checkin,
     silence,
     lifecycle,
+    meeting,
+    relay,
+    requests,
 )
 # Enums whose members are states of a diagram though the module does not define them.
-STATE_ENUMS: dict[ModuleType, tuple[type[StrEnum], ...]] = {lifecycle: (PairingStatus,)}
+STATE_ENUMS: dict[ModuleType, tuple[type[StrEnum], ...]] = {
+    lifecycle: (PairingStatus,),
+    meeting: (MeetingState,),
+}
 # Enums whose values label a flow's branches (buttons and typed answers).
 ANSWER_ENUMS: dict[ModuleType, tuple[type[StrEnum], ...]] = {
     job_outcome: (job_outcome.JobContract,),

@@ -40,6 +40,18 @@ What it does like Slack:
   with ``Retry-After`` (whole seconds, at least 1) and :attr:`FakeSlackApi.rate_limited`
   counts the refusals.
 
+Files: ``files.getUploadURLExternal`` returns an ``upload_url`` served by the fake itself
+(``POST`` the bytes there, like Slack's ``files.slack.com/upload/v1/...``), and
+``files.completeUploadExternal`` shares the uploaded files in ``channel_id`` (a conversation
+id: a user id answers ``channel_not_found``, open the DM with ``conversations.open``
+first), in ``thread_ts`` when given, with ``initial_comment``; a file id that was never
+uploaded answers ``file_not_found``. :meth:`FakeSlackApi.uploads` lists the files shared
+(name, title, bytes, channel, thread, comment). Files people post: :meth:`add_user_file`
+stores one and returns its ``files[]`` entry for a message event; its
+``url_private_download`` answers the bytes with ``Authorization: Bearer <bot token>`` and,
+like Slack, redirects to an HTML sign-in page otherwise (or when the app lacks the
+``files:read`` scope: set :attr:`FakeSlackApi.can_read_files` to False).
+
 Recorded requests: :attr:`FakeSlackApi.requests` holds every request in order (including
 refused ones) as :class:`Recorded`. :meth:`FakeSlackApi.calls` returns the parameters of all
 the calls to one method; :meth:`FakeSlackApi.messages`, :meth:`FakeSlackApi.published_home`
@@ -152,6 +164,27 @@ class SlackUser:
     deleted: bool = False
     locale: str = "fr-FR"
     display_name: str = ""
+
+
+@dataclass(slots=True)
+class Upload:
+    """A file shared with ``files.completeUploadExternal``."""
+
+    file_id: str
+    name: str
+    title: str
+    content: bytes
+    channel: str
+    thread_ts: str | None
+    initial_comment: str | None
+    ts: str
+
+
+@dataclass(slots=True)
+class _Pending:
+    name: str
+    length: int
+    content: bytes | None = None
 
 
 @dataclass(slots=True)
@@ -398,6 +431,12 @@ class FakeSlackApi:
         self._posted: dict[tuple[str, str], JsonDict] = {}
         self._views: dict[str, JsonDict] = {}
         self._home_view_ids: dict[str, str] = {}
+        # files: waiting for their upload / completion, shared, posted by people
+        self._pending_uploads: dict[str, _Pending] = {}
+        self._uploads: list[Upload] = []
+        self._user_files: dict[str, tuple[JsonDict, bytes]] = {}
+        #: False: the app has no ``files:read`` scope, downloads get the sign-in page
+        self.can_read_files = True
         # slow or lost answers: method -> how many seconds each next answer is held, or None
         # for a connection closed without an answer
         self._delays: dict[str, deque[float | None]] = {}
@@ -420,6 +459,8 @@ class FakeSlackApi:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -442,6 +483,9 @@ class FakeSlackApi:
         app.router.add_route("GET", SOCKET_PATH, self._handle_socket)
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_route("POST", "/hooks/{path:.*}", self._handle_hook)
+        app.router.add_route("POST", "/upload/v1/{file_id}", self._handle_upload)
+        app.router.add_route("GET", "/files-pri/{team_file}/{rest:.*}", self._handle_file_get)
+        app.router.add_route("GET", "/signin", self._handle_signin)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -563,7 +607,48 @@ class FakeSlackApi:
         else:
             self.triggers_expired = True
 
+    def add_user_file(
+        self,
+        name: str,
+        content: bytes,
+        mimetype: str = "application/pdf",
+        *,
+        user: str = "U1",
+        size: int | None = None,
+        mode: str = "hosted",
+    ) -> JsonDict:
+        """A file a person posted; returns its entry for a message event's ``files``.
+        ``size`` may claim another size than ``len(content)`` (a 25 MB file, without 25 MB)."""
+        file_id = f"F{next(self._ids):08d}"
+        base = f"http://127.0.0.1:{self.port}/files-pri/{self.team_id}-{file_id}"
+        entry: JsonDict = {
+            "id": file_id,
+            "created": 1700000000,
+            "timestamp": 1700000000,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1] if "." in name else "binary",
+            "user": user,
+            "mode": mode,
+            "size": len(content) if size is None else size,
+            "is_external": False,
+            "url_private": f"{base}/{name}",
+            "url_private_download": f"{base}/download/{name}",
+        }
+        if mode == "hidden_by_limit":
+            for key in ("url_private", "url_private_download", "name", "mimetype"):
+                entry.pop(key, None)
+        self._user_files[file_id] = (entry, content)
+        return dict(entry)
+
     # ------------------------------------------------------------------ inspection
+
+    def uploads(self, channel: str | None = None) -> list[Upload]:
+        """Files shared with ``files.completeUploadExternal``, in order (with ``channel``,
+        only those shared there; a user id matches their DM)."""
+        wanted = None if channel is None else self._resolve_channel(channel)
+        return [u for u in self._uploads if wanted is None or u.channel == wanted]
 
     def calls(self, method: str) -> list[JsonDict]:
         """Parameters of every call to ``method``, in order, accepted or not."""
@@ -658,6 +743,47 @@ class FakeSlackApi:
         )
         await self._hold(method, request)
         return web.json_response(reply.body, status=reply.status, headers=reply.headers)
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the bytes of one file, as a raw body or a multipart form."""
+        file_id = request.match_info["file_id"]
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            parts = [v for v in form.values() if isinstance(v, web.FileField)]
+            content = parts[0].file.read() if parts else b""
+        else:
+            content = await request.read()
+        pending = self._pending_uploads.get(file_id)
+        self.requests.append(
+            Recorded(method="upload", params={"file_id": file_id, "bytes": len(content)})
+        )
+        if pending is None:
+            return web.Response(status=404, text="not found")
+        if len(content) != pending.length:
+            return web.Response(status=400, text="length mismatch")
+        pending.content = content
+        return web.Response(text=f"OK - {len(content)}")
+
+    async def _handle_file_get(self, request: web.Request) -> web.StreamResponse:
+        """A posted file's private URL: its bytes with the bot token, a sign-in page
+        (through a redirect) without it, as Slack does."""
+        team, _, file_id = request.match_info["team_file"].partition("-")
+        authorization = request.headers.get("Authorization", "")
+        self.requests.append(Recorded(method="file_download", params={"file": file_id}))
+        if authorization != f"Bearer {self.bot_token}" or not self.can_read_files:
+            raise web.HTTPFound("/signin")
+        found = self._user_files.get(file_id)
+        if team != self.team_id or found is None:
+            return web.Response(status=404, text="file not found")
+        entry, content = found
+        return web.Response(
+            body=content, content_type=str(entry.get("mimetype") or "application/octet-stream")
+        )
+
+    async def _handle_signin(self, request: web.Request) -> web.Response:
+        return web.Response(
+            text="<html><body>Sign in to Slack</body></html>", content_type="text/html"
+        )
 
     async def _hold(self, method: str, request: web.Request) -> None:
         """Apply a scripted delay or dropped connection to this answer."""
@@ -1053,6 +1179,76 @@ class FakeSlackApi:
         else:
             channel = {"id": "G" + "".join(u.removeprefix("U") for u in sorted(users))}
         return _Reply({"ok": True, "no_op": False, "already_open": False, "channel": channel})
+
+    def _files_get_upload_url_external(self, params: JsonDict) -> _Reply:
+        filename = str(params.get("filename") or "")
+        try:
+            length = int(params.get("length") or 0)
+        except (TypeError, ValueError):
+            length = 0
+        if not filename or length <= 0:
+            return _error("invalid_arguments")
+        file_id = f"F{next(self._ids):08d}"
+        self._pending_uploads[file_id] = _Pending(filename, length)
+        return _Reply(
+            {
+                "ok": True,
+                "upload_url": f"http://127.0.0.1:{self.port}/upload/v1/{file_id}",
+                "file_id": file_id,
+            }
+        )
+
+    def _files_complete_upload_external(self, params: JsonDict) -> _Reply:
+        raw = params.get("files")
+        try:
+            listed = json.loads(raw) if isinstance(raw, str) else raw
+        except json.JSONDecodeError:
+            listed = None
+        if not isinstance(listed, list) or not listed:
+            return _error("invalid_arguments")
+        channel = params.get("channel_id") or params.get("channels")
+        channel = str(channel) if channel else None
+        if channel is not None and channel[:1] in ("U", "W"):
+            return _error("channel_not_found")
+        thread = str(params.get("thread_ts") or "") or None
+        if thread is not None and channel is not None and (channel, thread) not in self._posted:
+            return _error("invalid_thread_ts")
+        done: list[JsonDict] = []
+        for item in listed:
+            file_id = str(item.get("id") or "") if isinstance(item, dict) else ""
+            pending = self._pending_uploads.get(file_id)
+            if pending is None or pending.content is None:
+                return _error("file_not_found")
+            done.append({"id": file_id, "title": item.get("title") or pending.name})
+        comment = params.get("initial_comment")
+        for item in done:
+            pending = self._pending_uploads.pop(item["id"])
+            assert pending.content is not None
+            if channel is None:
+                continue  # uploaded, shared nowhere
+            ts = self._next_ts()
+            self._posted[(channel, ts)] = {
+                "type": "message",
+                "subtype": "file_share",
+                "text": str(comment or ""),
+                "user": self.bot_user_id,
+                "ts": ts,
+                **({"thread_ts": thread} if thread else {}),
+                "files": [{"id": item["id"], "name": pending.name}],
+            }
+            self._uploads.append(
+                Upload(
+                    file_id=item["id"],
+                    name=pending.name,
+                    title=str(item["title"]),
+                    content=pending.content,
+                    channel=channel,
+                    thread_ts=thread,
+                    initial_comment=str(comment) if comment else None,
+                    ts=ts,
+                )
+            )
+        return _Reply({"ok": True, "files": done})
 
     def _views_open(self, params: JsonDict) -> _Reply:
         errors = validate_view(params.get("view"), ("modal",))

@@ -45,6 +45,7 @@ class SlackHarness:
             build_client(TOKEN, api.base_url, retry_on_rate_limit=True),
             services.renderer,
             signing_secret=SECRET,
+            staff_channel=services.settings.slack_staff_channel,
         )
         runner = await serve_http("127.0.0.1", 0, slack=bot.app, slack_signing_secret=SECRET)
         port = runner.addresses[0][1]

@@ -305,19 +305,113 @@ class SignedRequests:
             event["view"] = view
         return event
 
-    def message_im(self, user_id: str, text: str, channel: str | None = None) -> JsonDict:
-        """A ``message`` event in the app's DM (``channel_type: im``); pass it to :meth:`event`."""
+    def message_im(
+        self,
+        user_id: str,
+        text: str,
+        channel: str | None = None,
+        *,
+        thread_ts: str | None = None,
+        files: list[JsonDict] | None = None,
+    ) -> JsonDict:
+        """A ``message`` event in the app's DM (``channel_type: im``), in a thread when
+        ``thread_ts`` is given, with ``files`` (``FakeSlackApi.add_user_file`` entries:
+        subtype ``file_share``); pass it to :meth:`event`."""
+        return self._message(
+            user_id, text, channel or f"D{user_id}", "im", thread_ts=thread_ts, files=files
+        )
+
+    def message_channel(
+        self,
+        user_id: str,
+        channel: str,
+        text: str,
+        *,
+        thread_ts: str | None = None,
+        files: list[JsonDict] | None = None,
+        channel_type: str = "channel",
+    ) -> JsonDict:
+        """A ``message`` event in a channel the bot is in (``channel_type`` ``channel``, or
+        ``group`` for a private one): top level, or a reply in the thread ``thread_ts``."""
+        return self._message(user_id, text, channel, channel_type, thread_ts=thread_ts, files=files)
+
+    def _message(
+        self,
+        user_id: str,
+        text: str,
+        channel: str,
+        channel_type: str,
+        *,
+        thread_ts: str | None,
+        files: list[JsonDict] | None,
+    ) -> JsonDict:
         ts = self.new_ts()
-        return {
+        event: JsonDict = {
             "type": "message",
             "client_msg_id": f"00000000-0000-4000-8000-{self._n():012d}",
             "text": text,
             "user": user_id,
             "ts": ts,
             "team": self.team_id,
-            "channel": channel or f"D{user_id}",
+            "channel": channel,
             "event_ts": ts,
+            "channel_type": channel_type,
+        }
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+            event["parent_user_id"] = self.bot_user_id
+        if files:
+            event["subtype"] = "file_share"
+            event["files"] = files
+            event["upload"] = False
+            event["display_as_bot"] = False
+        return event
+
+    def message_changed(self, user_id: str, text: str, channel: str | None = None) -> JsonDict:
+        """A person edited a message in the app's DM (subtype ``message_changed``)."""
+        ts = self.new_ts()
+        return {
+            "type": "message",
+            "subtype": "message_changed",
+            "hidden": True,
+            "channel": channel or f"D{user_id}",
             "channel_type": "im",
+            "ts": ts,
+            "event_ts": ts,
+            "message": {"type": "message", "user": user_id, "text": text, "ts": self.new_ts()},
+            "previous_message": {"type": "message", "user": user_id, "text": "…"},
+        }
+
+    def bot_message(self, text: str, channel: str, *, thread_ts: str | None = None) -> JsonDict:
+        """The bot's own post, as Slack echoes it back (``bot_id``)."""
+        ts = self.new_ts()
+        event: JsonDict = {
+            "type": "message",
+            "subtype": "bot_message",
+            "text": text,
+            "bot_id": "BBOT",
+            "user": self.bot_user_id,
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            "channel_type": "im" if channel.startswith("D") else "channel",
+        }
+        if thread_ts is not None:
+            event["thread_ts"] = thread_ts
+        return event
+
+    def channel_join(self, user_id: str, channel: str) -> JsonDict:
+        """Someone joined a channel (subtype ``channel_join``)."""
+        ts = self.new_ts()
+        return {
+            "type": "message",
+            "subtype": "channel_join",
+            "user": user_id,
+            "text": f"<@{user_id}> has joined the channel",
+            "ts": ts,
+            "channel": channel,
+            "event_ts": ts,
+            "channel_type": "channel",
         }
 
     # ------------------------------------------------------------------ interactivity

@@ -22,7 +22,11 @@ What it does like Telegram (see ``/work/shared/platforms.md``):
   edit/delete not found``, messages older than 48 hours cannot be deleted;
 * optional token-bucket rate limits (per chat and overall) answering 429 with ``retry_after``;
 * ``getUpdates`` with ``offset``/``limit``/``timeout``/``allowed_updates``, 409 when a webhook
-  is set or when a newer ``getUpdates`` call supersedes a waiting one.
+  is set or when a newer ``getUpdates`` call supersedes a waiting one;
+* files: a document the bot sent, or one a user sent (:meth:`FakeBotApi.user_file`, which
+  returns the ``document`` dict for an update), is served by ``getFile`` (``file_path``)
+  and then ``/file/bot<token>/<file_path>``; ``getFile`` refuses a file over the 20 MB a
+  bot may download (``Bad Request: file is too big``), as Telegram does.
 
 Deliberately stricter than Telegram: in HTML, ``&`` must start one of ``&lt; &gt; &amp; &quot;``
 or a numeric entity (Telegram silently keeps a lone ``&``), so that unescaped user text is
@@ -63,6 +67,8 @@ MAX_CALLBACK_DATA_BYTES = 64
 MAX_INLINE_BUTTONS = 100
 MAX_BUTTONS_PER_ROW = 8
 MAX_COMMANDS = 100
+# a bot downloads files of at most 20 MB
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 DELETE_WINDOW_SECONDS = 48 * 3600
 
 BLOCKED_DESCRIPTION = "Forbidden: bot was blocked by the user"
@@ -638,6 +644,12 @@ class _StoredFile:
     mime_type: str
     content: bytes
     file_path: str
+    # the size Telegram states (a test may claim 25 MB without holding 25 MB)
+    declared_size: int | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.content) if self.declared_size is None else self.declared_size
 
 
 Handler = Callable[[Recorded], Awaitable[Any]]
@@ -870,6 +882,38 @@ class FakeBotApi:
         if reply_markup is not None:
             content["reply_markup"] = reply_markup
         return self._new_message(_norm_chat_id(chat_id), content)
+
+    def user_file(
+        self,
+        content: bytes,
+        file_name: str = "cv.pdf",
+        mime_type: str = "application/pdf",
+        *,
+        size: int | None = None,
+    ) -> JSONDict:
+        """A file a user sent to the bot: stored, and returned as the ``document`` dict of a
+        message (``size`` may claim another ``file_size`` than the content's)."""
+        stored = self._store_file(UploadedFile(file_name, content, mime_type))
+        stored.declared_size = size
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_name": file_name,
+            "mime_type": mime_type,
+            "file_size": stored.size,
+        }
+
+    def user_photo(self, content: bytes, *, width: int = 1280, height: int = 960) -> JSONDict:
+        """A photo a user sent: its largest size stored (``getFile`` serves it), returned as
+        that ``PhotoSize`` dict; smaller sizes are left to the update factory."""
+        stored = self._store_file(UploadedFile("photo.jpg", content, "image/jpeg"))
+        return {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "width": width,
+            "height": height,
+            "file_size": stored.size,
+        }
 
     # ---------------------------------------------------------------- updates
 
@@ -1367,10 +1411,12 @@ class FakeBotApi:
         stored = self._files.get(str(record.params.get("file_id", "")))
         if stored is None:
             raise bad_request("invalid file_id")
+        if stored.size > MAX_DOWNLOAD_BYTES:
+            raise bad_request("file is too big")
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,
-            "file_size": len(stored.content),
+            "file_size": stored.size,
             "file_path": stored.file_path,
         }
 

@@ -275,6 +275,81 @@ class UpdateFactory:
             **content,
         )
 
+    def document(
+        self,
+        user_id: int,
+        document: JSONDict,
+        *,
+        caption: str | None = None,
+        first_name: str = DEFAULT_FIRST_NAME,
+        language_code: str | None = DEFAULT_LANGUAGE,
+        update_id: int | None = None,
+    ) -> JSONDict:
+        """A file sent as a document (``document`` as ``FakeBotApi.user_file`` returns it)."""
+        content: JSONDict = {"document": document}
+        if caption is not None:
+            content["caption"] = caption
+        return self._message_update(
+            user_id,
+            first_name=first_name,
+            language_code=language_code,
+            update_id=update_id,
+            **content,
+        )
+
+    def photo_of(
+        self,
+        user_id: int,
+        largest: JSONDict,
+        *,
+        caption: str | None = None,
+        first_name: str = DEFAULT_FIRST_NAME,
+        language_code: str | None = DEFAULT_LANGUAGE,
+        update_id: int | None = None,
+    ) -> JSONDict:
+        """A photo whose largest size is ``largest`` (``FakeBotApi.user_photo``), with the
+        smaller sizes Telegram adds (which the stand-in does not hold)."""
+        number = self.next_message_id()
+        small = [
+            {
+                "file_id": f"AgACAgQAAxkBAAI{number}FakeThumb{width}",
+                "file_unique_id": f"AQADth{number}{width}",
+                "width": width,
+                "height": width * 3 // 4,
+                "file_size": width * 40,
+            }
+            for width in (90, 320)
+        ]
+        content: JSONDict = {"photo": [*small, largest]}
+        if caption is not None:
+            content["caption"] = caption
+        return self._message_update(
+            user_id,
+            first_name=first_name,
+            language_code=language_code,
+            update_id=update_id,
+            message_id=number,
+            **content,
+        )
+
+    def content_message(
+        self,
+        user_id: int,
+        *,
+        first_name: str = DEFAULT_FIRST_NAME,
+        language_code: str | None = DEFAULT_LANGUAGE,
+        update_id: int | None = None,
+        **content: Any,
+    ) -> JSONDict:
+        """A message with any other content (``video=...``, ``contact=...``, ``poll=...``)."""
+        return self._message_update(
+            user_id,
+            first_name=first_name,
+            language_code=language_code,
+            update_id=update_id,
+            **content,
+        )
+
     def voice(
         self,
         user_id: int,
@@ -378,6 +453,9 @@ callback = _default.callback
 sticker = _default.sticker
 photo = _default.photo
 voice = _default.voice
+document = _default.document
+photo_of = _default.photo_of
+content_message = _default.content_message
 location = _default.location
 edited_message = _default.edited_message
 my_chat_member = _default.my_chat_member

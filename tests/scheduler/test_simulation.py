@@ -28,7 +28,7 @@ from handlers.slack import SlackRenderer, SlackSender, build_client
 from handlers.telegram import TelegramSender
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.ticks import Ticks
-from storage.models import Checkin, Delivery, DeliveryStatus, Pairing, Person, Priority
+from storage.models import Case, Checkin, Delivery, DeliveryStatus, Pairing, Person, Priority
 from tests.fakes.mentoring import make_pair, make_youth
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.telegram_api import FakeBotApi
@@ -210,6 +210,7 @@ async def test_three_months_of_a_small_programme(programme: Programme) -> None:
     async with services.sessions() as session:
         deliveries = (await session.scalars(select(Delivery))).all()
         people_rows = {p.id: p for p in (await session.scalars(select(Person))).all()}
+        cases = (await session.scalars(select(Case).order_by(Case.id))).all()
     not_sent = [(d.idempotency_key, d.status) for d in deliveries if d.status != "sent"]
     assert not_sent == [(f"pairing:{c_id}:intro_youth", DeliveryStatus.UNDELIVERABLE)]
     assert people_rows[c_youth].unreachable_at is not None
@@ -224,6 +225,13 @@ async def test_three_months_of_a_small_programme(programme: Programme) -> None:
             )
     assert {k: v for k, v in per_day.items() if len(v) > 1} == {}
 
+    # ---- staff alerts are cases, each listed in the day's digest post of its topic (sent)
+    day_digests = [d for d in deliveries if d.template == "staff.digest"]
+    listed = {e["case_id"] for d in day_digests for e in d.context["entries"]}
+    assert all(d.status == DeliveryStatus.SENT for d in day_digests)
+    cases_b = [(c.topic, _local(c.opened_at).date()) for c in cases if c.pairing_id == b_id]
+    assert {c.id for c in cases if c.kind == "alert"} <= listed
+
     # ---- pair B: first-meeting reminders on day 7 and 14 (both sides), staff on day 21
     keys_b = sorted(
         (d.sent_at, d.idempotency_key)
@@ -236,11 +244,12 @@ async def test_three_months_of_a_small_programme(programme: Programme) -> None:
         (f"first_meeting:{b_id}:1:mentor", 7),
         (f"first_meeting:{b_id}:2:mentor", 14),
         (f"first_meeting:{b_id}:2:youth", 14),
-        (f"first_meeting:{b_id}:3:staff", 21),
     ]
-    # silent pair B: at risk once, 45 days after it started, on the staff channel
-    at_risk = [key for _, key in keys_b if key.startswith("at_risk")]
-    assert at_risk == [f"at_risk:{b_id}:2026-11-02"]
+    assert ("first_meeting_missing", (start + timedelta(days=21)).date()) in cases_b
+    # silent pair B: at risk once, 45 days after it started, a case for staff
+    assert [day for topic, day in cases_b if topic == "at_risk"] == [
+        (start + timedelta(days=45)).date()
+    ]
 
     # ---- pair C: nothing reached mentor C during the holiday
     holiday = [
@@ -255,22 +264,13 @@ async def test_three_months_of_a_small_programme(programme: Programme) -> None:
     def sent_on(prefix: str) -> list[date]:
         return [_local(when).date() for when, key in keys_b if key.startswith(prefix)]
 
-    assert sent_on(f"checkin:{b_id}:2026-12:") == [
-        date(2026, 12, 2),
-        date(2026, 12, 7),
-        date(2026, 12, 14),
-    ]
+    assert sent_on(f"checkin:{b_id}:2026-12:") == [date(2026, 12, 2), date(2026, 12, 7)]
     # 2 January is a Saturday after New Year's Day: the January round waits for Monday
-    assert sent_on(f"checkin:{b_id}:2027-01:") == [
-        date(2027, 1, 4),
-        date(2027, 1, 8),
-        date(2027, 1, 14),
-    ]
-    escalations = [key for _, key in keys_b if key.endswith(":escalate")]
-    assert escalations == [
-        f"checkin:{b_id}:{period}:escalate" for period in ("2026-12", "2027-01", "2027-02")
-    ]
-    assert all(d.destination == "staff" for d in deliveries if d.idempotency_key in escalations)
+    assert sent_on(f"checkin:{b_id}:2027-01:") == [date(2027, 1, 4), date(2027, 1, 8)]
+    # the escalations: a case for staff each month, 10 days after the round
+    escalations = [day for topic, day in cases_b if topic == "checkin_unanswered"]
+    assert escalations[:2] == [date(2026, 12, 14), date(2027, 1, 14)]
+    assert [(day.year, day.month) for day in escalations] == [(2026, 12), (2027, 1), (2027, 2)]
     # mentor A answered every check-in: never reminded, never escalated
     assert not [
         d

@@ -1,4 +1,5 @@
-"""Events: the App Home opened, a message in the app's Messages tab."""
+"""Events: the App Home opened, a message in the app's Messages tab (text or files, in a
+pair's thread or not), a reply in a thread of the staff channel."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ def register(bot: SlackBot) -> None:
 
     async def on_message(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        event = incoming.direct_message(body)
-        if event is not None:
-            bot.later(bot.handle(event))
+        posted = incoming.message(body, bot.staff_channel)
+        if posted is not None:
+            bot.later(bot.receive(posted))
 
     bot.app.event("app_home_opened")(on_app_home_opened)
     bot.app.event("message")(on_message)

@@ -39,8 +39,8 @@ async def test_cases_lists_takes_and_resolves(services: Services, env: dict[str,
     out = await run(env, "cases")
     assert "Open cases (2)" in out
     lines = out.splitlines()
-    first = next(i for i, line in enumerate(lines) if line.startswith(f"│ {older.id} "))
-    second = next(i for i, line in enumerate(lines) if line.startswith(f"│ {newer.id} "))
+    first = next(i for i, line in enumerate(lines) if line.startswith(f"│ #{older.id} "))
+    second = next(i for i, line in enumerate(lines) if line.startswith(f"│ #{newer.id} "))
     assert first < second  # oldest first
     assert "2d 3h" in lines[first]
     assert f"#{samir.id} Samir" in lines[first]

@@ -344,12 +344,16 @@ async def test_help_and_outcome_alert_staff_through_the_outbox(services: Service
         alerts = (
             await session.scalars(select(Delivery).where(Delivery.template == "staff.alert"))
         ).all()
+        [help_case] = (
+            await session.scalars(select(Delivery).where(Delivery.template == "staff.case_opened"))
+        ).all()
         outcomes = (await session.scalars(select(Outcome))).all()
+    # asking for help opens a case (staff answer the mentor in its thread); an outcome alerts
     assert [(a.person_id, a.destination, a.context["kind"]) for a in alerts] == [
-        (None, "staff", "help"),
         (None, "staff", "outcome_job"),
     ]
-    assert alerts[0].context["note"] == "Il ne répond plus"
+    assert (help_case.destination, help_case.context["case_kind"]) == ("staff", "help")
+    assert help_case.context["text"] == "Il ne répond plus"
     assert [(o.kind, o.contract, o.at_diploma_level) for o in outcomes] == [("job", "cdd", False)]
 
 

@@ -17,6 +17,7 @@ from conversations.pairs import periods
 from conversations.pairs.lifecycle import change_status
 from conversations.staff.pairing import find_mentor
 from storage.models import (
+    Case,
     Checkin,
     Delivery,
     Pairing,
@@ -399,20 +400,29 @@ async def test_an_unanswered_checkin_alerts_staff_once(
         assert attached is not None
         attached.escalate_at = clock.now()
     assert not await _escalate(services, row)
-    [alert] = await _deliveries(services, "staff.alert")
-    assert (alert.idempotency_key, alert.destination, alert.person_id) == (
-        f"checkin:{pairing_id}:2026-12:escalate",
-        "staff",
+    # a case (kind alert), listed in the day's digest of unanswered check-ins
+    async with services.sessions() as session:
+        [case] = (await session.scalars(select(Case))).all()
+    assert (case.kind, case.topic, case.pairing_id, case.person_id) == (
+        "alert",
+        "checkin_unanswered",
+        pairing_id,
         None,
     )
-    assert alert.priority == Priority.URGENT
-    sent = await as_sent(services, alert.context)
-    assert (sent["kind"], sent["mentee"], sent["mentor"]) == (
-        "checkin_unanswered",
-        "Inès",
-        "Claire",
+    [digest] = await _deliveries(services, "staff.digest")
+    assert (digest.destination, digest.person_id, digest.priority) == (
+        "staff",
+        None,
+        Priority.URGENT,
     )
-    assert alert.context["choices"] == [["choice.staff.view_pair", f"sp:{pairing_id}"]]
+    sent = await as_sent(services, digest.context)
+    assert sent["topic"] == "checkin_unanswered"
+    assert [(e["case_id"], e["mentee"], e["mentor"]) for e in sent["entries"]] == [
+        (case.id, "Inès", "Claire")
+    ]
+    assert digest.context["choices"] == [
+        ["choice.staff.take_numbered", f"ct:{case.id}", {"case_id": case.id}]
+    ]
     assert (await _checkin(services, pairing_id, "2026-12")).escalate_at is None
 
 
@@ -437,8 +447,8 @@ async def test_not_yet_without_contact_is_escalated_but_an_answer_or_a_contact_i
         for pairing_id in (not_yet, yes, not_yet_then_logged)
     ]
     assert results == [True, False, False]
-    alerts = await _deliveries(services, "staff.alert")
-    assert [a.context["pairing"] for a in alerts] == [not_yet]
+    [digest] = await _deliveries(services, "staff.digest")
+    assert [e["pairing"] for e in digest.context["entries"]] == [not_yet]
 
 
 async def _second_mentor(services: Services) -> Person:

@@ -91,7 +91,12 @@ async def test_pairing_tells_the_mentor_on_slack_and_the_youth_on_telegram(
         ("slack", mentor_id, "mentor.pairing_intro"),
         ("telegram", youth_id, "pairing.youth_paired"),
     ]
-    assert deliveries[0].context["choices"] == [["choice.mentor.first_meeting", f"fm:{pairing_id}"]]
+    assert deliveries[0].context["choices"] == [
+        ["choice.meeting.propose", f"mp:{pairing_id}"],
+        ["choice.mentor.first_meeting", f"fm:{pairing_id}"],
+    ]
+    # no email in the application: no "share my email" button
+    assert deliveries[1].context["choices"] == []
     assert "pairing_created" in audit
 
 

@@ -217,9 +217,9 @@ async def test_typed_answers_are_read_and_nonsense_asked_again(
     assert "/human" in said.text
     [row] = await youth_checkins(services, pairing_id)
     assert (row.answer, row.progress) == ("no", "hard")
-    # nothing is open any more: the youth's words go where they went before
+    # nothing is open any more: the youth's words go to her mentor
     said = await youth.says("oui")
-    assert said.keys[0] == "common.idle"
+    assert said.keys == ["relay.youth.sent"]
 
 
 async def test_a_button_pressed_twice_or_of_a_past_month_gets_a_polite_answer(
