@@ -31,9 +31,9 @@ from conversations.mentor.rounds import (
     monthly_round,
     start_checkin,
 )
-from conversations.pairs import access
+from conversations.pairs import access, cases
 from storage import mentoring
-from storage.models import Checkin, CheckinAnswer, Pairing, PairingStatus, Person
+from storage.models import CaseKind, Checkin, CheckinAnswer, Pairing, PairingStatus, Person
 
 # `rounds` names callers import from here: the CLI, the tests' factories, the diagram test
 __all__ = [
@@ -111,6 +111,17 @@ async def answer(
             None,
         )
         _log(session, pairing, mentor, Kind.UNREACHABLE, now)
+        # "we couldn't reach each other": a person on the staff looks into it
+        await cases.open_case(
+            session,
+            kind=CaseKind.HELP,
+            person_id=mentor.id,
+            pairing_id=pairing.id,
+            text=None,
+            now=now,
+            config=config,
+            topic="unreachable",
+        )
         result.say("checkin.unreachable", locale, mentee=mentee)
         result.refresh_home = True
         return result

@@ -117,9 +117,11 @@ async def open_case(
     text: str | None,
     now: datetime,
     config: ProgrammeConfig,
+    topic: str | None = None,
 ) -> Case:
     """A new open case, and its post queued for the staff channel (its thread, once posted,
-    is the case's: staff replies there reach the person)."""
+    is the case's: staff replies there reach the person). `topic` says what it is about
+    when the person wrote nothing ("under_minimum_age", "unreachable"...)."""
     case = await cases.open_case(
         session,
         kind=kind,
@@ -127,11 +129,13 @@ async def open_case(
         pairing_id=pairing_id,
         text=text,
         now=now,
+        topic=topic,
         raise_again_at=raise_again_at(now, config.nudges.window, config.zone),
     )
     context: dict[str, Any] = {
         "case_id": case.id,
         "case_kind": kind,
+        "topic": topic or "",
         "person_id": person_id,
         "who": outbox.person_ref(person_id) if person_id is not None else "",
         "pairing": pairing_id,

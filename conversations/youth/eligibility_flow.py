@@ -26,6 +26,7 @@ from conversations.core import codec
 from conversations.core.flow import Parsed, read_answer
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import MAX_TEXT, Turn
+from conversations.pairs import cases
 from conversations.rules.eligibility import (
     Answers,
     Decision,
@@ -42,7 +43,7 @@ from conversations.rules.eligibility import (
 from conversations.youth import eligibility_answers as answers
 from conversations.youth import mydata
 from storage import applications, people, support
-from storage.models import Application, ApplicationStatus
+from storage.models import Application, ApplicationStatus, CaseKind
 
 FLOW = "eligibility"
 # Deep-link payloads are at most 64 characters of [A-Za-z0-9_-] (Telegram's rule).
@@ -411,6 +412,16 @@ async def _finish(turn: Turn, application: Application, decision: Decision) -> N
             kind="under_minimum_age",
             message=None,
             now=turn.now,
+        )
+        await cases.open_case(
+            turn.session,
+            kind=CaseKind.HELP,
+            person_id=turn.person.id,
+            pairing_id=None,
+            text=None,
+            now=turn.now,
+            config=turn.config,
+            topic="under_minimum_age",
         )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.container import Services
 from conversations.core.clock import FixedClock
+from conversations.core.messages import Channel
 from conversations.core.response import NotAllowed
 from conversations.mentor import checkin, contact_log, outcome
 from conversations.pairs import periods
@@ -18,6 +19,7 @@ from conversations.pairs.lifecycle import change_status
 from conversations.staff.pairing import find_mentor
 from storage.models import (
     AuditLog,
+    Case,
     Checkin,
     CloseReason,
     Delivery,
@@ -361,3 +363,28 @@ async def test_help_and_outcome_alert_staff_through_the_outbox(services: Service
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """These flows run on SQLite, then on PostgreSQL when it is configured."""
     return await database_url_for(request.param, tmp_path)
+
+
+async def test_we_could_not_reach_each_other_opens_a_case_for_staff(services: Services) -> None:
+    pairing_id, _, _ = await make_pair(services)
+    checkin_id = await _start(services, pairing_id)
+    now = services.clock.now()
+    async with services.sessions() as session, session.begin():
+        pairing = await session.get(Pairing, pairing_id)
+        assert pairing is not None
+        mentor = await session.get(Person, pairing.mentor_id)
+        assert mentor is not None
+        result = await checkin.answer(
+            session,
+            mentor=mentor,
+            checkin_id=checkin_id,
+            choice="unreachable",
+            now=now,
+            config=services.config,
+        )
+    assert "l'équipe du programme est prévenue" in " ".join(
+        services.renderer.render(reply, Channel.SLACK).text for reply in result.replies
+    )
+    async with services.sessions() as session:
+        [case] = (await session.scalars(select(Case))).all()
+    assert (case.kind, case.topic, case.pairing_id) == ("help", "unreachable", pairing_id)

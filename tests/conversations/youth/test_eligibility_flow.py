@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.container import Services
-from storage.models import Application
+from conversations.core.messages import Channel, Reply
+from storage.models import Application, Case, Delivery
 from storage.models import Person as PersonRow
 from tests.conftest import BACKENDS, database_url_for
+from tests.fakes.mentoring import as_sent
 from tests.fakes.transcript import Person
 
 
@@ -218,6 +220,18 @@ async def test_under_fifteen_is_asked_nothing_more_and_staff_are_told(services: 
     async with services.sessions() as session:
         requests = await review.open_requests(session)
     assert [request.kind for request, _ in requests] == ["under_minimum_age"]
+    # and a case in the staff channel, saying what it is about
+    async with services.sessions() as session:
+        [case] = (await session.scalars(select(Case))).all()
+        [post] = (
+            await session.scalars(select(Delivery).where(Delivery.destination == "staff"))
+        ).all()
+    assert (case.kind, case.topic, case.text) == ("help", "under_minimum_age", None)
+    shown = services.renderer.render(
+        Reply(post.template, context=await as_sent(services, post.context), locale="fr"),
+        Channel.SLACK,
+    )
+    assert "moins de 15 ans" in shown.text
 
 
 # ---------------------------------------------------------------- privacy
