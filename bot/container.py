@@ -60,6 +60,10 @@ def programme_config(settings: Settings) -> ProgrammeConfig:
         retention_days=settings.retention_days,
         resume_after_days=settings.resume_after_days,
         nudges=settings.nudges,
+        send_rates={
+            "telegram": settings.telegram_messages_per_second,
+            "slack": settings.slack_messages_per_second,
+        },
     )
 
 

@@ -71,10 +71,17 @@ ACTIONS: dict[str, int] = {
     "ma": 1,
     "mh": 1,
     "rv": 1,  # events: an answer to an announcement (announcement id, yes/maybe/no)
+    "an": 0,  # event announcements on/off (youth's /announcements, mentor's App Home)
     # staff: view a pair, take a case ("I'll take it"), resolve a case
     "sp": 1,
     "ct": 1,
     "cr2": 1,
+    "ea": 1,  # staff: announce an event (event id)
+    "ee": 1,  # staff: edit an event (event id)
+    "ec": 1,  # staff: cancel an event (event id; "yes" once confirmed)
+    "as": 1,  # staff: send a previewed announcement (announcement id)
+    "ad": 1,  # staff: a test send of an announcement to their own DM (announcement id)
+    "ax": 1,  # staff: withdraw an announcement (announcement id)
 }
 
 

@@ -37,6 +37,8 @@ class Home:
     known: bool
     pairs: tuple[PairSummary, ...] = ()
     paused_until: date | None = None
+    # event announcements reach them (the Home's on/off toggle)
+    announcements: bool = True
 
 
 @dataclass
@@ -49,6 +51,8 @@ class Response:
     form: Form | None = None
     # field name -> template key; nothing was stored when a form comes back with errors
     form_errors: dict[str, str] = field(default_factory=dict)
+    # the values some of those error templates need (field name -> context: a line number)
+    form_error_context: dict[str, dict[str, Any]] = field(default_factory=dict)
     update: Reply | None = None
     # the pressed button's question is settled: its message shows the answer, not buttons
     answered: bool = False

@@ -9,16 +9,27 @@ from conversations.core import codec
 from conversations.core.messages import Channel, Kind, Reply
 from conversations.core.turn import Turn
 from conversations.pairs import access
-from conversations.staff import case_answers, cases
+from conversations.staff import announce_forms, case_answers, cases, event_forms
 from storage import mentoring
 from storage.models import Pairing, Person
 
 __all__ = ["STAFF_ACTIONS", "STAFF_VERBS", "StaffRouter", "pair_details"]
 
 STAFF_VERBS = frozenset({"show", "pair"})
+# events (`pause` is also a mentor's holidays: it is staff's only with an id, typed by staff)
+EVENT_VERBS = frozenset({"event", "evenement", "événement"})
+EVENTS_VERBS = frozenset({"events", "evenements", "événements"})
+ANNOUNCE_VERBS = frozenset({"announce", "annoncer"})
+REPORT_VERBS = frozenset({"report", "rapport", "bilan"})
+RESUME_VERBS = frozenset({"resume", "reprendre"})
+ALL_EVENT_VERBS = EVENT_VERBS | EVENTS_VERBS | ANNOUNCE_VERBS | REPORT_VERBS | RESUME_VERBS
+STAFF_FORMS = frozenset(
+    {event_forms.EVENT_FORM, event_forms.EDIT_FORM, announce_forms.ANNOUNCE_FORM}
+)
+EVENT_ACTIONS = frozenset({"ea", "ee", "ec", "as", "ad", "ax"})
 # what someone posts in a channel the bot is in (the adapter marks it `in_channel`)
 CHANNEL_KINDS = frozenset({Kind.TEXT, Kind.FILE, Kind.UNSUPPORTED})
-STAFF_ACTIONS = frozenset({"sp", "ct", "cr2"})
+STAFF_ACTIONS = frozenset({"sp", "ct", "cr2"}) | EVENT_ACTIONS
 CASE_ACTIONS = frozenset({"ct", "cr2"})
 
 
@@ -73,7 +84,12 @@ class StaffRouter:
         if incoming.metadata.get("in_channel"):
             return incoming.kind in CHANNEL_KINDS
         if incoming.kind is Kind.COMMAND:
-            return incoming.command.lower() in STAFF_VERBS
+            verb = incoming.command.lower()
+            if verb == "pause":
+                return turn.actor.is_staff and codec.parse_id(incoming.args) is not None
+            return verb in STAFF_VERBS or verb in ALL_EVENT_VERBS
+        if incoming.kind is Kind.FORM:
+            return incoming.form in STAFF_FORMS
         if incoming.kind is Kind.CHOICE:
             button = codec.decode(incoming.choice)
             return button is not None and button.action in STAFF_ACTIONS
@@ -85,8 +101,14 @@ class StaffRouter:
             if incoming.kind is not Kind.UNSUPPORTED:
                 await case_answers.staff_replied(turn)
             return
+        if incoming.kind is Kind.FORM:
+            await _on_form(turn)
+            return
         if incoming.kind is Kind.CHOICE:
             button = codec.decode(incoming.choice)
+            if button is not None and button.action in EVENT_ACTIONS:
+                await _on_event_button(turn, button)
+                return
             if button is not None and button.action in CASE_ACTIONS:
                 await _on_case_button(turn, button)
                 return
@@ -96,4 +118,44 @@ class StaffRouter:
             turn.response.info = details
             return
         reference = incoming.args.split()[0] if incoming.args.split() else ""
-        turn.response.replies.append(await pair_details(turn, reference))
+        verb = incoming.command.lower()
+        if verb in STAFF_VERBS:
+            turn.response.replies.append(await pair_details(turn, reference))
+        else:
+            await _on_event_command(turn, verb, reference)
+
+
+async def _on_form(turn: Turn) -> None:
+    form = turn.incoming.form
+    if form == event_forms.EVENT_FORM:
+        await event_forms.submit_event(turn)
+    elif form == event_forms.EDIT_FORM:
+        await event_forms.submit_edit(turn)
+    else:
+        await announce_forms.submit_announce(turn)
+
+
+async def _on_event_command(turn: Turn, verb: str, reference: str) -> None:
+    if verb in EVENT_VERBS:
+        event_forms.open_event_form(turn)
+    elif verb in EVENTS_VERBS:
+        turn.response.merge(await event_forms.list_upcoming(turn))
+    elif verb in ANNOUNCE_VERBS:
+        await announce_forms.open_announce_form(turn, reference)
+    elif verb in REPORT_VERBS:
+        await announce_forms.report(turn, reference)
+    else:
+        await announce_forms.pause_or_resume(
+            turn, "pause" if verb == "pause" else "resume", reference
+        )
+
+
+async def _on_event_button(turn: Turn, button: codec.Button) -> None:
+    if button.action == "ea":
+        await announce_forms.open_announce_form(turn, str(button.id))
+    elif button.action == "ee":
+        await event_forms.open_edit_form(turn, button.id)
+    elif button.action == "ec":
+        await event_forms.on_cancel_button(turn, button)
+    else:
+        await announce_forms.on_announcement_button(turn, button)

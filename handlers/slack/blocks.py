@@ -26,6 +26,7 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     RadioButtonsElement,
     SectionBlock,
+    StaticMultiSelectElement,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
@@ -173,6 +174,11 @@ class SlackRenderer:
             if len(options) <= MAX_RADIO_OPTIONS and field.name != "pairing":
                 return RadioButtonsElement(action_id=field.name, options=options)
             return StaticSelectElement(action_id=field.name, options=options[:MAX_SELECT_OPTIONS])
+        if field.kind is FieldKind.MULTI and len(field.options) > MAX_RADIO_OPTIONS:
+            # more than checkboxes hold (ten): a multi-select
+            return StaticMultiSelectElement(
+                action_id=field.name, options=self._options(field, locale)[:MAX_SELECT_OPTIONS]
+            )
         if field.kind in (FieldKind.MULTI, FieldKind.FLAG):
             return CheckboxesElement(action_id=field.name, options=self._options(field, locale))
         if field.kind is FieldKind.DATETIME:
@@ -223,6 +229,17 @@ class SlackRenderer:
             blocks=sections(self.renderer.render(reply, Channel.SLACK).text),
         )
 
-    def form_errors(self, errors: Mapping[str, str], locale: str) -> dict[str, str]:
+    def form_errors(
+        self,
+        errors: Mapping[str, str],
+        locale: str,
+        contexts: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> dict[str, str]:
         """Field name -> the error text Slack shows under that field."""
-        return {name: self.plain(key, locale) for name, key in errors.items()}
+        found = contexts or {}
+        return {
+            name: self.renderer.text(key, locale, Channel.CONSOLE, found.get(name, {}))[
+                :MAX_SECTION
+            ]
+            for name, key in errors.items()
+        }

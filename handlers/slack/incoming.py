@@ -46,7 +46,7 @@ def read_form(values: Mapping[str, Mapping[str, Any]]) -> dict[str, object]:
             if kind in ("radio_buttons", "static_select"):
                 selected = state.get("selected_option")
                 answers[block_id] = selected.get("value") if selected else None
-            elif kind == "checkboxes":
+            elif kind in ("checkboxes", "multi_static_select"):
                 answers[block_id] = [o.get("value") for o in state.get("selected_options") or []]
             elif kind == "datetimepicker":
                 answers[block_id] = _instant(state.get("selected_date_time"))

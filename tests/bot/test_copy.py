@@ -55,6 +55,9 @@ def at(year: int, month: int, day: int, hour: int = 9) -> datetime:
 # (JSON) carry them.
 SAMPLE: dict[str, Any] = {
     "again": True,
+    "changed": True,
+    "on": True,
+    "unknown": "peut-être",
     "age": 24,
     "answer": "yes",
     "at_level": "yes",
@@ -190,6 +193,38 @@ SAMPLE: dict[str, Any] = {
     "staff": "Camille",
     "staff_id": "USTAFF1",
     "first": True,
+    # staff's events in Slack (events/staff/): an event, the list, a preview, a report
+    "event_kind": "webinar",
+    "variables": ["title", "when", "link"],
+    "zone": "Europe/Paris",
+    "state": "scheduled",
+    "not_after": at(2026, 12, 3),
+    "buttons": ["events.button.yes", "events.button.maybe", "events.button.no"],
+    "keys": ["events.staff.error_already_sent", "events.staff.error_send_at_past"],
+    "excluded_by": {"opted_out": 40, "unreachable": 16},
+    "answers": {"yes": 12, "waiting": 2, "maybe": 3, "no": 1, "none": 0, "attended": 9},
+    "waiting_list": [{"rank": 1, "name": "Inès"}, {"rank": 2, "name": "Samir"}],
+    "events": [
+        {
+            "event": 4,
+            "title": "Réussir son entretien",
+            "starts_at": at(2026, 12, 3),
+            "zone": "America/Martinique",
+            "state": "scheduled",
+            "answers": {"yes": 1, "waiting": 0, "maybe": 2, "no": 0},
+        }
+    ],
+    "announcements": [
+        {
+            "announcement": 7,
+            "status": "sending",
+            "recipients": 50,
+            "pending": 8,
+            "counts": {"sent": 40, "failed": 1, "in_doubt": 0, "undeliverable": 1, "cancelled": 0},
+            "failures": [["ratelimited", 1]],
+            "excluded": {"opted_out": 2},
+        }
+    ],
 }
 
 # Codes a template turns into words: each value is tried in turn.
@@ -467,8 +502,10 @@ YOUTH_AREAS = (
     "status",
     "meeting/youth",
     "sharing/youth",
+    "announcements/youth",
 )
 MENTOR_AND_STAFF_AREAS = (
+    "announcements/mentor",
     "alert_kind",
     "checkin",
     "close_reason",

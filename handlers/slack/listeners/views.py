@@ -24,7 +24,9 @@ def register(bot: SlackBot) -> None:
         if response.form_errors:
             await ack(
                 response_action="errors",
-                errors=bot.view.form_errors(response.form_errors, response.locale),
+                errors=bot.view.form_errors(
+                    response.form_errors, response.locale, response.form_error_context
+                ),
             )
             return
         await ack()
