@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import audit, relay_files
+from storage import audit, meetings, relay_files, rsvps
 from storage import relay as relay_rows
 from storage.models import (
     Application,
@@ -17,11 +17,13 @@ from storage.models import (
     ConversationState,
     Delivery,
     DeliveryStatus,
+    Event,
     Identity,
     Interaction,
     Outcome,
     Pairing,
     Person,
+    Rsvp,
     SupportRequest,
 )
 
@@ -68,6 +70,14 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
     ).all()
     state = await session.get(ConversationState, person.id)
     mentoring = await _mentoring(session, person)
+    answers = (
+        await session.execute(
+            select(Rsvp, Event)
+            .join(Event, Event.id == Rsvp.event_id)
+            .where(Rsvp.person_id == person.id)
+            .order_by(Event.starts_at, Rsvp.id)
+        )
+    ).all()
     queued = (
         await session.scalars(
             select(Delivery)
@@ -116,6 +126,19 @@ async def export_person(session: AsyncSession, person: Person, now: datetime) ->
         ],
         "conversation": {"flow": state.flow, "step": state.step} if state else None,
         "mentoring": mentoring,
+        "announcements": "off" if person.announcements_opt_out_at else "on",
+        "announcements_off_since": _iso(person.announcements_opt_out_at),
+        "event_answers": [
+            {
+                "event": event.title,
+                "starts_at": _iso(event.starts_at),
+                "answer": rsvp.answer,
+                "waiting_list": rsvp.waiting_since is not None,
+                "answered_at": _iso(rsvp.answered_at),
+                "attended": rsvp.attended,
+            }
+            for rsvp, event in answers
+        ],
         "messages_waiting_for_you": [
             {
                 "message": d.template,
@@ -153,6 +176,7 @@ async def _mentoring(session: AsyncSession, person: Person) -> list[dict[str, An
         outcomes = (
             await session.scalars(select(Outcome).where(Outcome.pairing_id == pairing.id))
         ).all()
+        proposed = await meetings.of_pairing(session, pairing.id)
         found.append(
             {
                 "pairing": pairing.id,
@@ -164,6 +188,18 @@ async def _mentoring(session: AsyncSession, person: Person) -> list[dict[str, An
                 "first_meeting_at": _iso(pairing.first_meeting_at),
                 "last_contact_at": _iso(pairing.last_contact_at),
                 "closed_at": _iso(pairing.closed_at),
+                # the youth's consent to give her email to her mentor
+                "email_shared_with_mentor_at": _iso(pairing.youth_email_shared_at),
+                "meetings": [
+                    {
+                        "starts_at": _iso(m.starts_at),
+                        "place": m.place,
+                        "state": m.state,
+                        "proposed_at": _iso(m.proposed_at),
+                        "answered_at": _iso(m.answered_at),
+                    }
+                    for m in proposed
+                ],
                 "checkins": [
                     {
                         "month": c.period,
@@ -267,6 +303,7 @@ async def erase_person(
     """
     person_id = person.id
     await _drop_pending_messages(session, person_id)
+    await rsvps.forget_person(session, person_id)
     pairing_ids = list(
         (await session.scalars(select(Pairing.id).where(Pairing.youth_id == person_id))).all()
     )

@@ -17,7 +17,8 @@ from conversations.core.messages import Channel, Form, Kind
 from conversations.core.response import Home, NotAllowed, Response
 from conversations.core.turn import Turn
 from conversations.mentor import ask_team, checkin, contact_log, holidays, outcome, silence
-from conversations.pairs import access, meeting, relay
+from conversations.pairs import access, meeting, relay, rsvp
+from storage import events
 from storage.models import MentorProfile
 
 __all__ = ["MentorRouter", "home_of"]
@@ -30,6 +31,8 @@ PAUSE_VERBS = frozenset({"pause", "vacances", "holidays"})
 FORMS = frozenset({contact_log.FORM, contact_log.CONCERN_FORM, outcome.FORM, meeting.FORM})
 # what a mentor writes that may be for a mentee (a text, a file, a sticker to explain)
 MESSAGE_KINDS = frozenset({Kind.TEXT, Kind.FILE, Kind.UNSUPPORTED})
+# the App Home's toggle of event announcements (value on/off)
+ANNOUNCEMENTS_ACTION = "an"
 
 
 async def home_of(turn: Turn) -> Home:
@@ -44,6 +47,7 @@ async def home_of(turn: Turn) -> Home:
         known=True,
         pairs=tuple(pairs),
         paused_until=profile.checkins_paused_until if profile else None,
+        announcements=mentor.announcements_opt_out_at is None,
     )
 
 
@@ -169,6 +173,8 @@ class MentorRouter:
         button = codec.decode(turn.incoming.choice)
         mentor, now, config = turn.person, turn.now, turn.config
         session = turn.session
+        if button is not None and button.action == ANNOUNCEMENTS_ACTION:
+            return await _announcements(turn, button.value)
         if button is None or not button.ids:
             result = Response()
             result.say("common.stale_button", mentor.locale)
@@ -231,6 +237,9 @@ class MentorRouter:
             case relay.ACTION:
                 await relay.pick_mentee(turn, target)
                 return Response()
+            case rsvp.ACTION:  # the answer (and its calendar file) goes in turn.response
+                await rsvp.on_rsvp(turn, button)
+                return Response()
         result = Response()
         result.say("common.stale_button", mentor.locale)
         return result
@@ -290,6 +299,19 @@ class MentorRouter:
             report=found,
             **common,
         )
+
+
+async def _announcements(turn: Turn, value: str) -> Response:
+    """The App Home's toggle: event announcements on or off; the Home shows the change."""
+    result = Response()
+    wanted = {"on": True, "off": False}.get(value)
+    if wanted is None:
+        result.say("common.stale_button", turn.person.locale)
+        return result
+    changed = await events.set_announcements(turn.session, turn.person, wanted, turn.now)
+    result.say("announcements.mentor.set", turn.person.locale, on=wanted, changed=changed)
+    result.refresh_home = True
+    return result
 
 
 def _settles(value: str) -> bool:

@@ -17,7 +17,15 @@ from conversations.pairs import cases as team_cases
 from conversations.pairs import contact_sharing, meeting, relay
 from conversations.pairs import lifecycle as pairing
 from conversations.rules.eligibility import Tristate
-from conversations.youth import eligibility_flow, faq, job_outcome, mydata, pulse, requests
+from conversations.youth import (
+    announcements,
+    eligibility_flow,
+    faq,
+    job_outcome,
+    mydata,
+    pulse,
+    requests,
+)
 from storage import applications, checkins, mentoring, people, privacy
 from storage.models import ApplicationStatus, Pairing, Role
 
@@ -47,6 +55,7 @@ COMMANDS = (
     "restart",
     "human",
     "faq",
+    "announcements",
 )
 
 
@@ -79,6 +88,10 @@ async def on_message(turn: Turn) -> None:
             meeting.on_youth_answer if button.action == "ma" else contact_sharing.on_share
         )
         await share_or_answer(turn, button)
+        await resume_flow(turn)
+        return
+    if button is not None and button.action in announcements.ACTIONS:  # RSVP, on/off
+        await announcements.on_button(turn, button)
         await resume_flow(turn)
         return
     if button is not None and button.action in pulse.ACTIONS:
@@ -160,6 +173,10 @@ async def _on_command(turn: Turn) -> None:
         "faq": _faq,
         "cancel": _cancel,
     }
+    if command in announcements.COMMANDS:  # /announcements [on|off], /annonces
+        await announcements.on_command(turn)
+        await resume_flow(turn)
+        return
     handler = handlers.get(command)
     if handler is None:
         turn.say("common.unknown_command", command=command[:32])

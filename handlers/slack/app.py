@@ -211,9 +211,17 @@ class SlackBot:
         for reply in replies:
             text, blocks = self.view.message(reply)
             channel = thread_channel if reply.thread and thread_channel else user_id
-            await self.client.chat_postMessage(
+            posted = await self.client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, thread_ts=reply.thread
             )
+            if reply.attachment is not None:  # a file follows its text (an event's .ics)
+                await self.client.files_upload_v2(
+                    channel=str(posted.get("channel") or channel),
+                    file=reply.attachment.content,
+                    filename=reply.attachment.filename,
+                    title=reply.attachment.filename,
+                    thread_ts=reply.thread,
+                )
 
     async def publish_home(self, user_id: str) -> None:
         """Show the person's App Home (a mentor's pairs) now, e.g. after a new pairing."""

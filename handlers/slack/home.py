@@ -22,6 +22,13 @@ def home_view(view: SlackRenderer, home: Home) -> View:
     # a question for the programme's team, whatever the pairs (a case in the staff channel)
     ask = Choice("choice.home.ask_team", codec.encode("tq"))
     blocks += buttons([(view.label(ask, locale), ask.value)], prefix="mb_team")
+    # event announcements: whether they come, and the button that switches them
+    blocks += sections(view.text("announcements.mentor.home", locale, on=home.announcements))
+    switch = Choice(
+        "choice.announcements.off" if home.announcements else "choice.announcements.on",
+        codec.encode("an", value="off" if home.announcements else "on"),
+    )
+    blocks += buttons([(view.label(switch, locale), switch.value)], prefix="mb_announce")
     if not home.pairs:
         blocks += sections(view.text("mentor.no_pairs", locale))
     for pair in home.pairs:

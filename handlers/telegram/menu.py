@@ -19,6 +19,7 @@ COMMANDS = (
     "restart",
     "faq",
     "human",
+    "announcements",
 )
 LOCALES = ("fr", "en")
 
