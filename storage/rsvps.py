@@ -29,6 +29,7 @@ __all__ = [
     "of_event",
     "queue_to_answerers",
     "save_answer",
+    "seats_of",
     "waiting_list",
     "waiting_rank",
 ]
@@ -217,6 +218,19 @@ async def queue_to_answerers(
         .where(*conditions)
     )
     return await insert_from_select(session, query, DELIVERY_COLUMNS)
+
+
+async def seats_of(session: AsyncSession, person_id: int) -> Sequence[int]:
+    """The events where the person holds a seat ("yes", not waiting)."""
+    return (
+        await session.scalars(
+            select(Rsvp.event_id).where(
+                Rsvp.person_id == person_id,
+                Rsvp.answer == RsvpAnswer.YES,
+                Rsvp.waiting_since.is_(None),
+            )
+        )
+    ).all()
 
 
 async def forget_person(session: AsyncSession, person_id: int) -> None:

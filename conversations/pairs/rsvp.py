@@ -41,6 +41,7 @@ __all__ = [
     "Outcome",
     "RsvpResult",
     "answer",
+    "give_up_seats",
     "move_up_all",
     "on_rsvp",
     "reply_for",
@@ -145,6 +146,19 @@ async def move_up_all(session: AsyncSession, event: Event, now: datetime) -> lis
     moved: list[int] = []
     while (promoted := await _move_up(session, event, now)) is not None:
         moved.append(promoted)
+    return moved
+
+
+async def give_up_seats(session: AsyncSession, person_id: int, now: datetime) -> list[int]:
+    """The person is being erased: their answers go, and each seat they held on an event
+    still to come goes to the first one waiting, who is told; the ids moved up."""
+    held = await rsvps.seats_of(session, person_id)
+    await rsvps.forget_person(session, person_id)
+    moved: list[int] = []
+    for event_id in held:
+        event = await session.get(Event, event_id)
+        if event is not None and event.state != EventState.CANCELLED and event.starts_at > now:
+            moved += await move_up_all(session, event, now)
     return moved
 
 

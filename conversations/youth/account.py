@@ -14,7 +14,7 @@ from conversations.core import codec
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import LOCALES, Turn
 from conversations.pairs import cases as team_cases
-from conversations.pairs import contact_sharing, meeting, relay
+from conversations.pairs import contact_sharing, meeting, relay, rsvp
 from conversations.pairs import lifecycle as pairing
 from conversations.rules.eligibility import Tristate
 from conversations.youth import (
@@ -391,6 +391,8 @@ async def _on_confirmation(turn: Turn) -> None:
         await pairing.youth_leaves(
             turn.session, youth_id=turn.person.id, now=turn.now, config=turn.config
         )
+        # a seat they held on an event goes to the first one waiting
+        await rsvp.give_up_seats(turn.session, turn.person.id, turn.now)
         await privacy.erase_person(turn.session, turn.person, turn.now)
         turn.state = None
         turn.say("account.deleted")  # the erased person keeps only their language

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.core.programme import ProgrammeConfig
-from conversations.pairs import followup
+from conversations.pairs import followup, rsvp
 from scheduler.ticks.batch import BATCH
 from storage import privacy
 from storage.models import Application, ApplicationStatus, Pairing, PairingStatus, Person
@@ -83,6 +83,7 @@ class RetentionPurge:
         erased = 0
         async with self._sessions() as session, session.begin():
             for person in await session.scalars(expired_youths(limit).limit(BATCH)):
+                await rsvp.give_up_seats(session, person.id, now)
                 await privacy.erase_person(session, person, now, actor="retention")
                 erased += 1
         # a full batch may leave more (the next tick carries on); otherwise today is done

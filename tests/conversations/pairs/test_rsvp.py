@@ -195,3 +195,29 @@ async def test_someone_who_turned_announcements_off_may_still_answer(services: S
     assert "Les annonces restent désactivées" in text
     result, text = await press(services, ines.id, announcement, "yes")
     assert result.outcome is rsvp.Outcome.UNCHANGED
+
+
+async def test_an_erased_person_s_seat_goes_to_the_first_one_waiting(services: Services) -> None:
+    now = services.clock.now()
+    async with services.sessions() as session, session.begin():
+        first = await fake.youth(session, now, name="Inès")
+        second = await fake.youth(session, now, name="Samir")
+    event = await fake.event_id(services, capacity=1)
+    announcement = await fake.announcement_id(services, event)
+    await press(services, first.id, announcement, "yes")
+    result, _ = await press(services, second.id, announcement, "yes")
+    assert result.outcome is rsvp.Outcome.WAITLISTED
+
+    # Inès deletes her data: her seat is Samir's, and he is told
+    async with services.sessions() as session, session.begin():
+        moved = await rsvp.give_up_seats(session, first.id, now)
+    assert moved == [second.id]
+    async with services.sessions() as session:
+        assert await rsvps.get(session, event, first.id) is None
+        seat = await rsvps.get(session, event, second.id)
+        told = (
+            await session.scalars(select(Delivery).where(Delivery.person_id == second.id))
+        ).all()
+    assert seat is not None
+    assert seat.waiting_since is None
+    assert [row.template for row in told] == ["events.youth.promoted"]
