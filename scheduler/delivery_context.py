@@ -14,6 +14,8 @@ Conventions (written by the flows that queue messages between people):
   daily budget;
 - `"not_after": "<ISO datetime>"`: never delivered at or after that time (an event's
   announcement once the event has started): cancelled instead, never sent late;
+- `"edit_of": "<idempotency key>"`: replaces that earlier message (Slack `chat.update`) once
+  it was sent, rather than posting a new one (a sending's progress in the staff channel);
 - a delivery's `order_key` (not in the context): rows sharing it go out in the order they
   were queued, none before an earlier one still on its way.
 """
@@ -225,6 +227,20 @@ def choices(context: Mapping[str, object]) -> tuple[Choice, ...]:
     )
 
 
+async def _edited(session: AsyncSession, context: Mapping[str, Any]) -> str | None:
+    """`"edit_of": "<idempotency key>"`: the platform id of that earlier message, once it
+    was sent, so this one replaces it (until then, it is posted as a new message)."""
+    key = context.get("edit_of")
+    if not isinstance(key, str) or not key:
+        return None
+    found: str | None = await session.scalar(
+        select(Delivery.sent_ref).where(
+            Delivery.idempotency_key == key, Delivery.status == DeliveryStatus.SENT
+        )
+    )
+    return found
+
+
 async def reply_of(
     session: AsyncSession, delivery: Delivery, person: Person | None
 ) -> tuple[Reply | None, str | None]:
@@ -254,5 +270,6 @@ async def reply_of(
         choices=choices(delivery.context),
         attachment=file,
         thread=thread_of(delivery.context),
+        edit=await _edited(session, delivery.context),
     )
     return reply, recipient

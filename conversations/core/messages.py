@@ -103,6 +103,9 @@ class Reply:
     attachment: Attachment | None = None
     # Slack: post in this thread (the `ts` of its first message)
     thread: str | None = None
+    # Slack: replace the message posted earlier with this `ts` instead of posting a new one
+    # (a sending's progress, updated as it goes)
+    edit: str | None = None
 
 
 class SendStatus(StrEnum):

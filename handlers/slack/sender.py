@@ -32,6 +32,10 @@ UNDELIVERABLE_ERRORS = frozenset(
 )
 
 
+# chat.update cannot replace the message: post a new one instead
+EDIT_GONE = frozenset({"message_not_found", "cant_update_message", "edit_window_closed"})
+
+
 def build_client(
     token: str, base_url: str, *, retry_on_rate_limit: bool, timeout: int = 30
 ) -> AsyncWebClient:
@@ -101,6 +105,19 @@ class SlackSender:
     async def _post(self, channel: str, reply: Reply) -> SendResult:
         text, blocks = self._renderer.message(reply)
         file = reply.attachment
+        if reply.edit is not None and file is None:
+            try:
+                updated = await self._client.chat_update(
+                    channel=channel, ts=reply.edit, text=text, blocks=blocks
+                )
+            except SlackApiError as error:
+                code = str(error.response.get("error", "")) if error.response else ""
+                if code not in EDIT_GONE:
+                    raise
+                # the message to update is gone (deleted by someone): post it anew
+            else:
+                landed = str(updated.get("channel") or channel)
+                return SendResult(SendStatus.SENT, chat=landed, ref=reply.edit)
         if file is None or reply.choices:
             posted = await self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, thread_ts=reply.thread

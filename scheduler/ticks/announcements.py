@@ -102,7 +102,8 @@ async def _tell_staff(
     config: ProgrammeConfig,
     counts: dict[str, int] | None = None,
 ) -> None:
-    """A line in the staff channel, once per announcement and step."""
+    """The sending's post in the staff channel, once per announcement and step: posted at
+    the start, then updated in place (each later step replaces it once sent)."""
     counts = {
         **{str(status): 0 for status in DeliveryStatus},
         **(counts or await events.delivery_counts(session, announcement.id)),
@@ -121,6 +122,8 @@ async def _tell_staff(
             "failed": counts[DeliveryStatus.FAILED] + counts[DeliveryStatus.IN_DOUBT],
             "expired": announcement.expired,
             "excluded": sum(int(n) for n in announcement.excluded.values()),
+            # one post per sending, updated as it goes: later steps replace "started"
+            **({} if step == "started" else {"edit_of": f"announcement:{announcement.id}:started"}),
         },
         now=now,
         config=config,

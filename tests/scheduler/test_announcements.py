@@ -145,6 +145,13 @@ async def test_a_regional_segment_receives_it_with_rsvp_buttons(
     assert all(row.status == DeliveryStatus.SENT for row in rows)
     await tick(services)
     assert (await outbox_dispatcher.run_until_empty()).sent == 1  # "finished", to staff
+    # one post for the whole sending, updated in place: it now says it is finished
+    (post,) = slack_api.messages(STAFF_CHANNEL)
+    channel, ts = slack_api.last_post(STAFF_CHANNEL)
+    now_shown = slack_api.posted(channel, ts)
+    assert now_shown is not None
+    assert "terminée" in str(now_shown["text"])
+    assert "terminée" not in str(post["text"])
     async with services.sessions() as session:
         stored = await session.get(Announcement, announcement)
     assert stored is not None

@@ -188,3 +188,25 @@ async def test_the_intro_is_sent_even_when_the_app_home_cannot_be_refreshed(
     assert (await intro(slack_services, pairing_id)).status == DeliveryStatus.SENT
     assert len(slack_api.messages(MENTOR)) == 1
     assert slack_api.published_home(MENTOR) is None
+
+
+async def test_an_edit_replaces_the_earlier_message_or_posts_anew_when_it_is_gone(
+    services: Services, slack_api: FakeSlackApi
+) -> None:
+    out = sender(services, slack_api)
+    first = await out.send("UMENTOR1", Reply("mentor.help", locale="fr"))
+    assert first.status is SendStatus.SENT
+    assert first.ref is not None
+    assert first.chat is not None
+    edited = await out.send("UMENTOR1", Reply("mentor.no_pairs", locale="fr", edit=first.ref))
+    assert (edited.status, edited.ref) == (SendStatus.SENT, first.ref)
+    # still one message, now showing the new text
+    assert len(slack_api.messages("UMENTOR1")) == 1
+    shown = slack_api.posted(first.chat, first.ref)
+    assert shown is not None
+    assert shown.get("edited")
+    # the message to replace was deleted meanwhile: a new one is posted instead
+    gone = await out.send("UMENTOR1", Reply("mentor.no_pairs", locale="fr", edit="1.000009"))
+    assert gone.status is SendStatus.SENT
+    assert gone.ref not in (None, "1.000009")
+    assert len(slack_api.messages("UMENTOR1")) == 2
