@@ -9,7 +9,7 @@ from conversations.core import codec
 from conversations.core.messages import Channel, Kind, Reply
 from conversations.core.turn import Turn
 from conversations.pairs import access
-from conversations.staff import announce_forms, case_answers, cases, event_forms
+from conversations.staff import announce_forms, attendance_form, case_answers, cases, event_forms
 from storage import mentoring
 from storage.models import Pairing, Person
 
@@ -22,9 +22,17 @@ EVENTS_VERBS = frozenset({"events", "evenements", "événements"})
 ANNOUNCE_VERBS = frozenset({"announce", "annoncer"})
 REPORT_VERBS = frozenset({"report", "rapport", "bilan"})
 RESUME_VERBS = frozenset({"resume", "reprendre"})
-ALL_EVENT_VERBS = EVENT_VERBS | EVENTS_VERBS | ANNOUNCE_VERBS | REPORT_VERBS | RESUME_VERBS
+ATTEND_VERBS = frozenset({"attend", "presents", "présents"})
+ALL_EVENT_VERBS = (
+    EVENT_VERBS | EVENTS_VERBS | ANNOUNCE_VERBS | REPORT_VERBS | RESUME_VERBS | ATTEND_VERBS
+)
 STAFF_FORMS = frozenset(
-    {event_forms.EVENT_FORM, event_forms.EDIT_FORM, announce_forms.ANNOUNCE_FORM}
+    {
+        event_forms.EVENT_FORM,
+        event_forms.EDIT_FORM,
+        announce_forms.ANNOUNCE_FORM,
+        attendance_form.ATTEND_FORM,
+    }
 )
 EVENT_ACTIONS = frozenset({"ea", "ee", "ec", "as", "ad", "ax"})
 # what someone posts in a channel the bot is in (the adapter marks it `in_channel`)
@@ -131,6 +139,8 @@ async def _on_form(turn: Turn) -> None:
         await event_forms.submit_event(turn)
     elif form == event_forms.EDIT_FORM:
         await event_forms.submit_edit(turn)
+    elif form == attendance_form.ATTEND_FORM:
+        await attendance_form.submit_attendance(turn)
     else:
         await announce_forms.submit_announce(turn)
 
@@ -144,6 +154,8 @@ async def _on_event_command(turn: Turn, verb: str, reference: str) -> None:
         await announce_forms.open_announce_form(turn, reference)
     elif verb in REPORT_VERBS:
         await announce_forms.report(turn, reference)
+    elif verb in ATTEND_VERBS:
+        await attendance_form.open_attendance_form(turn, reference)
     else:
         await announce_forms.pause_or_resume(
             turn, "pause" if verb == "pause" else "resume", reference

@@ -10,11 +10,15 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.container import Services
 from conversations.core.clock import FixedClock
+from conversations.pairs import rsvp
 from scheduler.ticks.announcements import due_announcements
 from scheduler.ticks.batch import run_batches
-from storage.models import Announcement, AuditLog, Delivery, Event
+from storage import rsvps
+from storage.models import Announcement, AuditLog, Delivery, Event, Person
 from tests.fakes import events as fake_events
 from tests.fakes.slack_bot import SlackHarness
 from tests.fakes.slack_requests import Checked, Radio
@@ -257,3 +261,56 @@ async def test_staff_announce_preview_test_and_send_once(
     assert "0 oui, 0 en liste d'attente, 0 peut-être, 0 non ; 0 présents" in report
     await command(slack, STAFF, "report 999")
     assert "Je ne trouve pas cet événement" in slack.texts(STAFF)[-1]
+
+
+async def test_staff_mark_who_came_from_a_list_in_slack(
+    slack: SlackHarness, services: Services, clock: FixedClock
+) -> None:
+    now = clock.now()
+    async with services.sessions() as session, session.begin():
+        ines = await fake_events.youth(session, now, name="Inès")
+        samir = await fake_events.youth(session, now, name="Samir")
+        lea = await fake_events.youth(session, now, name="Léa")
+    event = await fake_events.event_id(services)
+    announcement = await fake_events.announcement_id(services, event)
+    for person_id, value in ((ines.id, "yes"), (samir.id, "maybe"), (lea.id, "no")):
+        async with services.sessions() as session, session.begin():
+            person = await session.get(Person, person_id)
+            assert person is not None
+            await rsvp.answer(
+                session, person=person, announcement_id=announcement, value=value, now=now
+            )
+
+    # before the event: nothing to mark yet
+    await command(slack, STAFF, f"attend {event}")
+    assert "n'a pas encore eu lieu" in slack.texts(STAFF)[-1]
+    # a mentor cannot
+    await command(slack, MENTOR, f"attend {event}")
+    assert len(slack.api.opened_views()) == 0
+
+    clock.advance(timedelta(days=4))
+    await command(slack, STAFF, f"attend {event}")
+    modal = slack.api.opened_views()[-1]
+    assert modal["callback_id"] == "event_attend"
+    shown = json.dumps(modal, ensure_ascii=False)
+    assert "Inès" in shown
+    assert "Samir (peut-être)" in shown
+    assert "Léa" not in shown  # she said no
+    metadata = modal["private_metadata"]
+    # nobody ticked: the list stays open with an error
+    status, body = await submit(slack, "event_attend", {"people": multi()}, metadata, "VA1")
+    assert status == 200
+    assert "people" in json.loads(body)["errors"]
+    await submit(slack, "event_attend", {"people": multi(str(ines.id))}, metadata, "VA2")
+    assert "1 personnes présentes" in slack.texts(STAFF)[-1]
+    async with services.sessions() as session:
+        came = await rsvps.get(session, event, ines.id)
+        maybe = await rsvps.get(session, event, samir.id)
+        marked = (
+            await session.scalars(select(AuditLog).where(AuditLog.action == "attendance_marked"))
+        ).all()
+    assert came is not None
+    assert came.attended
+    assert maybe is not None
+    assert not maybe.attended
+    assert len(marked) == 1
