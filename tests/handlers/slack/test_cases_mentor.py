@@ -160,3 +160,14 @@ async def test_the_app_home_shows_the_ask_the_team_button(
     ]
     assert "tq" in values
     assert "Écrire à l'équipe" in json.dumps(published, ensure_ascii=False)
+
+
+async def test_the_mentor_s_help_says_how_to_reach_the_mentee_and_the_team(
+    services: Services, slack: SlackHarness
+) -> None:
+    await make_pair(services, mentor_slack=MENTOR)
+    await _team(slack, "help")
+    said = slack.texts(MENTOR)[-1]
+    assert "/mentorbot team" in said
+    assert "répondez dans le fil du message qui vous l'a présentée" in said
+    assert "annonces d'événements" in said
