@@ -15,8 +15,9 @@ from typing import Any
 from conversations.core import codec
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import Turn
+from storage import people
 
-__all__ = ["Accepted", "Parsed", "Rejected", "read_answer"]
+__all__ = ["Accepted", "Parsed", "Rejected", "enter_aside", "leave_aside", "read_answer"]
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,40 @@ def read_answer(
         turn.say(parsed.key, **parsed.context)
         return None
     return parsed.value
+
+
+async def enter_aside(turn: Turn, *, flow: str, step: str) -> None:
+    """A question asked aside (a confirmation, "what is it about?"): where the person was
+    is kept in the new state, so that `leave_aside` takes them back there. Asked again while
+    already aside, the place kept is the one from before."""
+    previous = turn.state
+    resume = (
+        {"flow": previous.flow, "step": previous.step, "data": previous.data}
+        if previous is not None
+        else None
+    )
+    if previous is not None and previous.flow == flow:
+        resume = previous.data.get("resume")
+    turn.state = await people.set_state(
+        turn.session, turn.person.id, flow=flow, step=step, data={"resume": resume}, now=turn.now
+    )
+
+
+async def leave_aside(turn: Turn) -> bool:
+    """Done with the question asked aside: back to the flow kept by `enter_aside` (True),
+    or to no flow at all (False)."""
+    state = turn.state
+    resume = state.data.get("resume") if state is not None else None
+    if resume:
+        turn.state = await people.set_state(
+            turn.session,
+            turn.person.id,
+            flow=resume["flow"],
+            step=resume["step"],
+            data=resume.get("data") or {},
+            now=turn.now,
+        )
+        return True
+    await people.clear_state(turn.session, turn.person.id)
+    turn.state = None
+    return False

@@ -10,7 +10,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from conversations import parsing
-from conversations.core import codec
+from conversations.core import codec, flow
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import LOCALES, Turn
 from conversations.pairs import cases as team_cases
@@ -19,6 +19,7 @@ from conversations.pairs import lifecycle as pairing
 from conversations.rules.eligibility import Tristate
 from conversations.youth import (
     announcements,
+    eligibility_decision,
     eligibility_flow,
     faq,
     job_outcome,
@@ -26,7 +27,7 @@ from conversations.youth import (
     pulse,
     requests,
 )
-from storage import applications, checkins, mentoring, people, privacy
+from storage import applications, checkins, mentoring, privacy
 from storage.models import ApplicationStatus, Pairing, Role
 
 ACCOUNT_FLOW = "account"
@@ -255,7 +256,7 @@ async def _status(turn: Turn, *, idle: bool = False) -> None:
             decided_at=application.decided_at,
         )
     else:
-        eligibility_flow.tell(turn, application)
+        eligibility_decision.tell(turn, application)
     await resume_flow(turn)
 
 
@@ -318,20 +319,7 @@ async def _restart(turn: Turn) -> None:
 
 
 async def _confirm(turn: Turn, step: AccountStep) -> None:
-    previous = turn.state
-    resume = (
-        {"flow": previous.flow, "step": previous.step, "data": previous.data} if previous else None
-    )
-    if previous is not None and previous.flow == ACCOUNT_FLOW:
-        resume = previous.data.get("resume")
-    turn.state = await people.set_state(
-        turn.session,
-        turn.person.id,
-        flow=ACCOUNT_FLOW,
-        step=step,
-        data={"resume": resume},
-        now=turn.now,
-    )
+    await flow.enter_aside(turn, flow=ACCOUNT_FLOW, step=step)
     await _ask_confirmation(turn, step)
 
 
@@ -348,21 +336,8 @@ async def _ask_confirmation(turn: Turn, step: AccountStep) -> None:
 
 
 async def _back_to_previous(turn: Turn) -> None:
-    state = turn.state
-    resume = state.data.get("resume") if state is not None else None
-    if resume:
-        turn.state = await people.set_state(
-            turn.session,
-            turn.person.id,
-            flow=resume["flow"],
-            step=resume["step"],
-            data=resume.get("data") or {},
-            now=turn.now,
-        )
+    if await flow.leave_aside(turn):
         await resume_flow(turn)
-    else:
-        await people.clear_state(turn.session, turn.person.id)
-        turn.state = None
 
 
 async def _on_confirmation(turn: Turn) -> None:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from enum import StrEnum
 from typing import Any
 
@@ -26,24 +25,23 @@ from conversations.core import codec
 from conversations.core.flow import Parsed, read_answer
 from conversations.core.messages import Choice, Kind
 from conversations.core.turn import MAX_TEXT, Turn
-from conversations.pairs import cases
 from conversations.rules.eligibility import (
     Answers,
-    Decision,
     Diploma,
     EligibilityRules,
     Outcome,
     Reason,
     Situation,
     Tristate,
-    age_on,
     decide,
     needs_social_question,
 )
 from conversations.youth import eligibility_answers as answers
+from conversations.youth import eligibility_decision as decision_
 from conversations.youth import mydata
-from storage import applications, people, support
-from storage.models import Application, ApplicationStatus, CaseKind
+from conversations.youth.eligibility_decision import rules_context
+from storage import applications, people
+from storage.models import Application, ApplicationStatus
 
 FLOW = "eligibility"
 # Deep-link payloads are at most 64 characters of [A-Za-z0-9_-] (Telegram's rule).
@@ -231,19 +229,10 @@ def _ask(turn: Turn, question: Question, *, again: bool = False) -> None:
         question.choices(turn.rules, turn.locale),
         columns=question.columns,
         again=again,
-        rules=_rules_context(turn.rules),
+        rules=rules_context(turn.rules),
         number=_question_number(turn, question),
         total=_question_total(turn),
     )
-
-
-def _rules_context(rules: EligibilityRules) -> dict[str, Any]:
-    return {
-        "age_limit": rules.age_limit,
-        "age_limit_inclusive": rules.age_limit_inclusive,
-        "diploma_minimum": rules.diploma_minimum.value,
-        "minimum_age": rules.minimum_age,
-    }
 
 
 def _question_number(turn: Turn, question: Question) -> int:
@@ -284,7 +273,7 @@ async def _ask_next(turn: Turn, application: Application) -> None:
     answers = Answers.from_mapping(application.answers)
     decision = decide(turn.rules, answers, turn.today)
     if decision.outcome is Outcome.NOT_ELIGIBLE or Reason.TOO_YOUNG in decision.reasons:
-        await _finish(turn, application, decision)
+        await decision_.finish(turn, application, decision)
         return
     for question in QUESTIONS:
         if question.step.value not in application.answers and question.needed(answers):
@@ -361,7 +350,7 @@ async def _on_confirm(turn: Turn) -> None:
         choice = {Tristate.YES: "yes", Tristate.NO: "change"}.get(said) if said else None
     if choice == "yes":
         decision = decide(turn.rules, Answers.from_mapping(application.answers), turn.today)
-        await _finish(turn, application, decision)
+        await decision_.finish(turn, application, decision)
         return
     if choice == "change":
         turn.say(
@@ -389,68 +378,3 @@ async def _change(turn: Turn, application: Application, step: str) -> None:
     del answers[step]
     application.answers = answers  # a new dict, so SQLAlchemy sees the change
     await _ask_next(turn, application)
-
-
-async def _finish(turn: Turn, application: Application, decision: Decision) -> None:
-    application.status = ApplicationStatus.DECIDED
-    application.decision = decision.outcome.value
-    application.reasons = [reason.value for reason in decision.reasons]
-    application.rules_version = decision.rules_version
-    application.decided_at = turn.now
-    application.region = application.answers.get("region")
-    if application.region:
-        # the region gives the time zone and holidays the scheduler respects
-        turn.person.region = application.region
-    await people.clear_state(turn.session, turn.person.id)
-    turn.state = None
-    tell(turn, application)
-    if Reason.TOO_YOUNG in decision.reasons:
-        # Programme rule: nobody under the minimum age is asked more; a person looks at it.
-        support.add_request(
-            turn.session,
-            person_id=turn.person.id,
-            kind="under_minimum_age",
-            message=None,
-            now=turn.now,
-        )
-        await cases.open_case(
-            turn.session,
-            kind=CaseKind.HELP,
-            person_id=turn.person.id,
-            pairing_id=None,
-            text=None,
-            now=turn.now,
-            config=turn.config,
-            topic="under_minimum_age",
-        )
-
-
-def age_of(given: dict[str, Any], today: date) -> int | None:
-    """The age on `today` from the answered birth date, if any."""
-    raw = given.get("birth_date")
-    try:
-        return age_on(date.fromisoformat(raw), today) if isinstance(raw, str) else None
-    except ValueError:
-        return None
-
-
-def tell(turn: Turn, application: Application) -> None:
-    """Say what the decision on an application is (also used by /status)."""
-    reasons = list(application.reasons)
-    common: dict[str, Any] = {
-        "name": turn.person.display_name,
-        # which other help fits depends on the age (the Mission Locale is for under 26s)
-        "age": age_of(application.answers, turn.today),
-        "reasons": reasons,
-        "rules": _rules_context(turn.rules),
-        "review_delay_days": turn.config.review_delay_days,
-        "pairing_delay_weeks": turn.config.pairing_delay_weeks,
-    }
-    if application.decision == Outcome.ELIGIBLE:
-        turn.say("eligibility.decision_eligible", **common)
-    elif application.decision == Outcome.NOT_ELIGIBLE:
-        turn.say("eligibility.decision_not_eligible", **common)
-    elif Reason.TOO_YOUNG in reasons:
-        turn.say("eligibility.decision_too_young", **common)
-    else:
-        turn.say("eligibility.decision_review", **common)

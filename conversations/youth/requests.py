@@ -15,10 +15,11 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 
+from conversations.core import flow
 from conversations.core.messages import Kind
 from conversations.core.turn import Turn
 from conversations.pairs import cases
-from storage import mentoring, people, privacy, support
+from storage import mentoring, privacy, support
 
 __all__ = ["FLOW", "MAX_MESSAGE", "HumanStep", "ask_team", "human", "on_input"]
 
@@ -67,22 +68,7 @@ async def human(turn: Turn, args: str) -> None:
     if waiting is not None:
         turn.say("human.already_requested", since=waiting.created_at)
         return
-    previous = turn.state
-    resume = (
-        {"flow": previous.flow, "step": previous.step, "data": previous.data}
-        if previous is not None and previous.flow != FLOW
-        else None
-    )
-    if previous is not None and previous.flow == FLOW:
-        resume = previous.data.get("resume")
-    turn.state = await people.set_state(
-        turn.session,
-        turn.person.id,
-        flow=FLOW,
-        step=HumanStep.ASK,
-        data={"resume": resume},
-        now=turn.now,
-    )
+    await flow.enter_aside(turn, flow=FLOW, step=HumanStep.ASK)
     turn.say("human.ask_what")
 
 
@@ -119,17 +105,4 @@ async def on_input(turn: Turn) -> bool:
 
 async def _back(turn: Turn) -> None:
     """Leave the question: back to the flow the youth was in, if any."""
-    state = turn.state
-    resume = state.data.get("resume") if state is not None else None
-    if resume:
-        turn.state = await people.set_state(
-            turn.session,
-            turn.person.id,
-            flow=resume["flow"],
-            step=resume["step"],
-            data=resume.get("data") or {},
-            now=turn.now,
-        )
-    else:
-        await people.clear_state(turn.session, turn.person.id)
-        turn.state = None
+    await flow.leave_aside(turn)
