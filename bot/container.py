@@ -29,7 +29,7 @@ from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.pacing import Pacer
 from scheduler.service import Scheduler
 from scheduler.ticks import Ticks
-from storage.database import create_engine, create_sessions
+from storage.database import create_engine, create_inline_engine, create_sessions
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +46,12 @@ class Services:
     config: ProgrammeConfig
     renderer: TemplateRenderer
     engine: Engine
+    # SQLite: the engine's own connections, whose statements run on the event loop
+    inbound_db: AsyncEngine | None = None
 
     async def close(self) -> None:
+        if self.inbound_db is not None:
+            await self.inbound_db.dispose()
         await self.db.dispose()
 
 
@@ -146,8 +150,9 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     rules = load_rules(settings.rules_file)
     config = programme_config(settings)
     renderer = TemplateRenderer(settings.templates_dir, settings.zone)
+    inline = create_inline_engine(settings.database_url)
     engine = Engine(
-        sessions,
+        create_sessions(inline) if inline is not None else sessions,
         clock,
         rules,
         config,
@@ -164,6 +169,7 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
         config=config,
         renderer=renderer,
         engine=engine,
+        inbound_db=inline,
     )
 
 

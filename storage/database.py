@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -26,6 +29,7 @@ __all__ = [
     "DatabaseUnavailable",
     "alembic_config",
     "create_engine",
+    "create_inline_engine",
     "create_sessions",
     "describe",
     "reachable",
@@ -63,6 +67,96 @@ def create_engine(url: str) -> AsyncEngine:
 
         return engine
     return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+class _InlineConnection(aiosqlite.Connection):
+    """aiosqlite's connection without its thread: each statement runs at once on the event
+    loop instead of a round trip to a worker thread and back (two loop wake-ups per
+    statement). Only for short transactions that take the write lock first and never wait
+    for it (see `create_inline_engine`)."""
+
+    def __await__(self) -> Any:
+        return self._connect().__await__()
+
+    async def _connect(self) -> _InlineConnection:
+        if self._connection is None:
+            self._connection = self._connector()
+        return self
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        if self._connection is None:
+            raise ValueError("Connection closed")
+        return fn(*args, **kwargs)
+
+    def stop(self) -> None:
+        self._running = False
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    async def close(self) -> None:
+        self.stop()
+
+
+def create_inline_engine(url: str) -> AsyncEngine | None:
+    """For a SQLite file, an engine whose statements run on the event loop itself: what
+    the engine's short transactions (one handled event) use, for speed. None for another
+    database (PostgreSQL's driver is asynchronous already).
+
+    Running SQLite on the loop is safe only if it never waits there: a transaction takes
+    the write lock first (`BEGIN IMMEDIATE`) with no busy timeout, so a lock held by
+    another connection (the scheduler's, the dispatcher's, another process's) fails at once
+    with "database is locked", nothing done yet, and the caller tries again a moment later
+    (`retry_when_locked`) while the loop runs on.
+    """
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    path = parsed.database
+
+    def connector() -> sqlite3.Connection:
+        # autocommit at the driver: SQLAlchemy's "begin" below starts each transaction
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    async def creator() -> aiosqlite.Connection:
+        return await _InlineConnection(connector, 64)
+
+    engine = create_async_engine(url, async_creator=creator, pool_reset_on_return=None)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=0")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_locked(error: BaseException) -> bool:
+    """SQLite's "database is locked": another connection holds the write lock."""
+    return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
+
+
+async def retry_when_locked(work: Callable[[], Awaitable[Any]], *, attempts: int = 400) -> Any:
+    """Run `work` (a whole transaction), again after a short pause while SQLite says
+    another connection holds the write lock (at most about 30 s in all)."""
+    pause = 0.001
+    for _ in range(attempts - 1):
+        try:
+            return await work()
+        except OperationalError as error:
+            if not is_locked(error):
+                raise
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.1)
+    return await work()
 
 
 def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

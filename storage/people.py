@@ -52,8 +52,10 @@ async def mark_processed(session: AsyncSession, channel: str, event_id: str, now
     """
     statement = _mark_statement(session.get_bind().dialect.name)
     values = {"channel": channel, "event_id": event_id, "processed_at": now}
-    result = await session.execute(statement, values)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    # on the session's connection: a Core statement needs none of the ORM's execution path
+    connection = await session.connection()
+    result = await connection.execute(statement, values)
+    return bool(result.rowcount)
 
 
 # The statements run for every event are built once (building one costs more than running
@@ -85,7 +87,8 @@ async def find_with_state(
     session: AsyncSession, channel: str, external_id: str
 ) -> tuple[Person | None, ConversationState | None]:
     """The person behind a channel account, with their identities loaded, and where they
-    are in a flow: one SELECT (identity, person, every identity of theirs, their state)."""
+    are in a flow: one SELECT (identity, person, every identity of theirs, their state, and
+    the application a registration in progress fills, left in the session for the flow)."""
     result = await session.execute(
         _find_statement(), {"channel": channel, "external_id": external_id}
     )
@@ -93,7 +96,7 @@ async def find_with_state(
     rows = result.unique().all()
     if not rows:
         return None, None
-    person, state = rows[0]
+    person, state, _application = rows[0]
     if state is None:
         _known_without_state(session, person.id)
     return person, state
@@ -103,10 +106,13 @@ async def find_with_state(
 def _find_statement() -> Executable:
     matched = aliased(Identity)
     return (
-        select(Person, ConversationState)
+        select(Person, ConversationState, Application)
         .join(matched, matched.person_id == Person.id)
         .join(Person.identities)
         .outerjoin(ConversationState, ConversationState.person_id == Person.id)
+        .outerjoin(
+            Application, Application.id == ConversationState.data["application_id"].as_integer()
+        )
         .where(
             matched.channel == bindparam("channel"),
             matched.external_id == bindparam("external_id"),

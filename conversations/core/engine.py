@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +25,7 @@ from conversations.core.response import NotAllowed, Response
 from conversations.core.turn import Turn, pick_locale
 from conversations.rules.eligibility import EligibilityRules
 from storage import audit, people
+from storage.database import retry_when_locked
 from storage.models import Role
 
 __all__ = ["Engine", "ProgrammeConfig", "Router"]
@@ -104,7 +105,9 @@ class Engine:
             if self._serial is None:
                 return await self._handle(incoming, is_staff)
             async with self._serial:
-                return await self._handle(incoming, is_staff)
+                return cast(
+                    Response, await retry_when_locked(lambda: self._handle(incoming, is_staff))
+                )
         except _Discard as discarded:
             return discarded.response
 

@@ -130,7 +130,7 @@ async def test_database_down_answers_503_then_the_redelivery_is_processed_once(
                 sent = len(api.texts(USER))
 
                 # the database goes away: its folder is moved while no connection is open
-                await services.db.dispose()
+                await services.close()
                 folder.rename(tmp_path / "db-away")
                 update = updates.text_message(USER, "oui")
                 status, _ = await post(client, update)
