@@ -99,7 +99,7 @@ def dispatcher(services: Services, senders: Mapping[str, Sender]) -> Dispatcher:
 def build_scheduler(services: Services, senders: Mapping[str, Sender]) -> Scheduler:
     """The periodic ticks (what is due) and the outbox dispatch, from the settings."""
     return Scheduler(
-        Ticks(services.sessions, services.config),
+        Ticks(services.sessions, services.config, TemplateLabels(services.renderer)),
         dispatcher(services, senders) if senders else None,
         services.clock,
         tick_seconds=services.settings.tick_seconds,

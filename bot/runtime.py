@@ -19,6 +19,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.container import Services, build_scheduler, build_slack
 from bot.settings import TelegramMode
+from conversations.rules.matching import DEFAULT_MATCHING_PATH
+from conversations.staff.rule_files import notice_rule_files
 from handlers.telegram import Webhook, running
 from handlers.web import serve_http
 from storage.database import readiness, sqlite_file
@@ -60,6 +62,19 @@ async def serve(services: Services, stop: asyncio.Event | None = None) -> None:
         ) from None
 
 
+async def notice_rules(services: Services) -> None:
+    """A change of the eligibility rules or the matching weights since the last start is
+    written to the audit log (by the files' hash), and said in the log."""
+    files = {
+        "eligibility.toml": services.settings.rules_file,
+        "matching.toml": DEFAULT_MATCHING_PATH,
+    }
+    async with services.sessions() as session, session.begin():
+        changed = await notice_rule_files(session, files, services.clock.now())
+    if changed:
+        logger.info("rules files new or changed since they were last seen: %s", ", ".join(changed))
+
+
 async def run_platforms(services: Services, stop: asyncio.Event | None = None) -> None:
     """Run every platform that has a token, in this event loop, until SIGINT/SIGTERM (or
     `stop` is set): Telegram (long polling or webhook), Slack (HTTP at /slack/events or
@@ -69,6 +84,7 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     senders: dict[str, Any] = {}
+    await notice_rules(services)
     async with AsyncExitStack() as stack:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):

@@ -27,6 +27,8 @@ DEFAULT_TEMPLATES_DIR = Path(__file__).parent / "templates"
 
 _PLACEHOLDERS = re.compile(r"^(<.*>|change[-_ ]?me|todo|xxx+|your[-_ ].*|\.\.\.)$", re.IGNORECASE)
 _TELEGRAM_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{20,}$")
+# BotFather's rule: 5-32 characters among A-Z a-z 0-9 _, ending in "bot"
+_BOT_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,29}[Bb][Oo][Tt]$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,20}$")
 _SLACK_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
@@ -61,6 +63,9 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = Field(
         "https://api.telegram.org/bot", validation_alias=_env("TELEGRAM_API_BASE_URL")
     )
+    # the bot's @username, for the personal links of imported youths (t.me/<username>?start=);
+    # unset, `mentorbot import youths --links` asks Telegram (getMe) with the token
+    telegram_bot_username: str | None = Field(None, validation_alias=_env("TELEGRAM_BOT_USERNAME"))
     telegram_mode: TelegramMode = Field(
         TelegramMode.POLLING, validation_alias=_env("TELEGRAM_MODE")
     )
@@ -153,6 +158,7 @@ class Settings(BaseSettings):
     @field_validator(
         "telegram_bot_token",
         "telegram_webhook_secret",
+        "telegram_bot_username",
         "slack_bot_token",
         "slack_signing_secret",
         "slack_app_token",
@@ -177,6 +183,16 @@ class Settings(BaseSettings):
         if not _TELEGRAM_TOKEN.match(raw):
             raise ValueError("does not look like a bot token (expected 123456789:AbC...)")
         return SecretStr(raw)
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _check_username(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        name = value.strip().removeprefix("@")
+        if not _BOT_USERNAME.match(name):
+            raise ValueError("must be the bot's username as BotFather shows it (e.g. MentorbotBot)")
+        return name
 
     @field_validator("telegram_webhook_secret")
     @classmethod

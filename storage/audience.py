@@ -172,7 +172,11 @@ def _youth(audience: Audience) -> ColumnElement[bool]:
 
 
 def _mentor(audience: Audience) -> ColumnElement[bool]:
-    conditions: list[ColumnElement[bool]] = [Person.role == Role.MENTOR]
+    conditions: list[ColumnElement[bool]] = [
+        Person.role == Role.MENTOR,
+        # a sign-up staff have not approved (or declined) is not a mentor of the programme
+        exists().where(MentorProfile.person_id == Person.id, MentorProfile.status == "active"),
+    ]
     if audience.keywords:
         conditions.append(
             exists().where(

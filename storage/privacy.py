@@ -20,6 +20,7 @@ from storage.models import (
     Event,
     Identity,
     Interaction,
+    Invite,
     Outcome,
     Pairing,
     Person,
@@ -353,6 +354,9 @@ async def erase_person(
     await session.execute(delete(Delivery).where(Delivery.person_id == person_id))
     await session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))
     await session.execute(delete(Identity).where(Identity.person_id == person_id))
+    # an imported person's key (from their email) and their unused personal links
+    await session.execute(delete(Invite).where(Invite.person_id == person_id))
+    person.import_key = None
     person.display_name = None
     person.consent_at = None
     person.consent_declined_at = None

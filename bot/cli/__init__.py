@@ -6,7 +6,24 @@ import os
 
 import typer
 
-from bot.cli import cases, db, events, mentors, pairs, review, run, scheduler, status
+from bot.cli import (
+    audit,
+    cases,
+    db,
+    events,
+    export,
+    imports,
+    mentors,
+    pair_actions,
+    pairs,
+    people,
+    report,
+    review,
+    run,
+    scheduler,
+    status,
+    suggest,
+)
 
 __all__ = ["app", "main"]
 
@@ -18,6 +35,7 @@ app = typer.Typer(
 # `mentorbot --help` lists the commands in this order, then the groups (db, mentor, review)
 run.register(app)
 pairs.register(app)
+suggest.register(app)
 scheduler.register(app)
 status.register(app)
 db.register(app)
@@ -25,6 +43,12 @@ mentors.register(app)
 review.register(app)
 cases.register(app)
 events.register(app)
+report.register(app)
+export.register(app)
+audit.register(app)
+imports.register(app)
+people.register(app)  # mentorbot youths …, mentorbot mentors …
+pair_actions.register(app)  # mentorbot pairs …
 
 
 def main() -> None:

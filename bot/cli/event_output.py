@@ -12,6 +12,7 @@ from rich.table import Table
 from bot.cli.common import console, safe
 from bot.container import Services
 from conversations.core.messages import Channel
+from conversations.core.spreadsheet import safe_cell
 from conversations.staff.announcement_template import TemplateProblem
 from conversations.staff.event_report import EventReport
 from conversations.staff.events import EventError
@@ -19,16 +20,11 @@ from storage.models import DeliveryStatus, Event
 
 __all__ = ["csv_cell", "errors_text", "print_report", "problems_text", "when"]
 
-# a cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 
 def csv_cell(value: Any) -> str:
-    """A CSV cell as text, a leading formula character neutralised (`'=1+1`)."""
-    text = "" if value is None else str(value)
-    if isinstance(value, bool):
-        text = "yes" if value else "no"
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    """A CSV cell as text, a leading formula character neutralised (`'=1+1`): the product's
+    one rule, `conversations.core.spreadsheet.safe_cell`."""
+    return safe_cell(value)
 
 
 def when(event: Event) -> str:

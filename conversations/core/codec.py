@@ -82,6 +82,17 @@ ACTIONS: dict[str, int] = {
     "as": 1,  # staff: send a previewed announcement (announcement id)
     "ad": 1,  # staff: a test send of an announcement to their own DM (announcement id)
     "ax": 1,  # staff: withdraw an announcement (announcement id)
+    # running the programme (issue 11)
+    "sg": 1,  # staff: suggest mentors for a waiting youth (youth person id)
+    "pm": 2,  # staff: pair youth with mentor (youth id, mentor id; value "r<pairing>" re-pairs)
+    "pp": 1,  # staff: pause a pair (pairing id)
+    "pr": 1,  # staff: resume a paused pair (pairing id)
+    "pc": 1,  # staff: close a pair, the form asks why (pairing id)
+    "pq": 1,  # staff: re-pair, suggestions for the pair's youth (pairing id)
+    "ja": 1,  # staff: approve a mentor's sign-up (mentor person id)
+    "jd": 1,  # staff: decline a mentor's sign-up (mentor person id)
+    "jp": 0,  # mentor: open the profile form (App Home, help)
+    "jt": 0,  # mentor: taking new mentees or not (value "on"/"off")
 }
 
 

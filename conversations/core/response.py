@@ -30,8 +30,45 @@ class PairSummary:
 
 
 @dataclass(frozen=True)
+class CaseLine:
+    """An unresolved case as a staff member's App Home lists it."""
+
+    case_id: int
+    case_kind: str
+    topic: str
+    opened_at: datetime
+    # who asked (first name; empty for an alert or an erased person)
+    who: str
+    pairing: int | None = None
+
+
+@dataclass(frozen=True)
+class WaitingLine:
+    """An eligible youth waiting for a mentor, with a "Suggest mentors" button."""
+
+    youth_id: int
+    name: str
+    region: str
+    waiting_days: int
+
+
+@dataclass(frozen=True)
+class StaffHome:
+    """The staff part of an App Home: last month's main figures (the report's summary
+    variables; empty when nothing happened), open cases, waiting youths."""
+
+    period: str
+    figures: Mapping[str, Any]
+    open_cases: int
+    cases: tuple[CaseLine, ...]
+    waiting: int
+    youths: tuple[WaitingLine, ...]
+
+
+@dataclass(frozen=True)
 class Home:
-    """What a person's App Home shows: a mentor's pairs, or that the bot does not know them."""
+    """What a person's App Home shows: a mentor's pairs (`known`: the bot knows them as a
+    mentor), the staff part for staff (`staff`), or that the bot does not know them."""
 
     locale: str
     known: bool
@@ -39,6 +76,9 @@ class Home:
     paused_until: date | None = None
     # event announcements reach them (the Home's on/off toggle)
     announcements: bool = True
+    # the mentor takes new mentees (the Home's "Not taking new mentees" toggle)
+    accepting: bool = True
+    staff: StaffHome | None = None
 
 
 @dataclass

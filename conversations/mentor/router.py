@@ -16,10 +16,19 @@ from conversations.core import codec
 from conversations.core.messages import Channel, Form, Kind
 from conversations.core.response import Home, NotAllowed, Response
 from conversations.core.turn import Turn
-from conversations.mentor import ask_team, checkin, contact_log, holidays, outcome, silence
+from conversations.mentor import (
+    ask_team,
+    checkin,
+    contact_log,
+    holidays,
+    join,
+    outcome,
+    profile,
+    silence,
+)
 from conversations.pairs import access, meeting, relay, rsvp
 from storage import events
-from storage.models import MentorProfile
+from storage.models import MentorProfile, MentorStatus
 
 __all__ = ["MentorRouter", "home_of"]
 
@@ -36,18 +45,20 @@ ANNOUNCEMENTS_ACTION = "an"
 
 
 async def home_of(turn: Turn) -> Home:
-    """The App Home of whoever is talking: a mentor's pairs, or "I don't know you"."""
-    if not turn.actor.is_mentor:
+    """The App Home of whoever is talking: a mentor's pairs, or "I don't know you" (also
+    to a mentor whose sign-up staff have not approved)."""
+    if await join.standing(turn) is not MentorStatus.ACTIVE:
         return Home(locale=turn.locale, known=False)
     mentor = turn.person
-    profile = await turn.session.get(MentorProfile, mentor.id)
+    details = await turn.session.get(MentorProfile, mentor.id)
     pairs = await access.pairs_of(turn.session, mentor.id)
     return Home(
         locale=mentor.locale,
         known=True,
         pairs=tuple(pairs),
-        paused_until=profile.checkins_paused_until if profile else None,
+        paused_until=details.checkins_paused_until if details else None,
         announcements=mentor.announcements_opt_out_at is None,
+        accepting=details.accepting if details else True,
     )
 
 
@@ -64,13 +75,28 @@ class MentorRouter:
         if incoming.kind is Kind.OPENED:
             turn.response.home = await home_of(turn)
             return
-        if not turn.actor.is_mentor:
+        if join.handles(incoming):  # `/mentorbot join` and its form: anyone, known or not
+            await join.on_event(turn)
+            return
+        standing = await join.standing(turn)
+        if standing is None:
             turn.say("mentor.unknown")
             return
         if turn.person.unreachable_at is not None:
             # a message to them failed (account deactivated): they are back
             turn.person.unreachable_at = None
-        if ask_team.handles(incoming):  # `/mentorbot team`, the App Home's button, its form
+        if standing is not MentorStatus.ACTIVE:
+            # signed up, not approved (or declined): they can only write to the team
+            if ask_team.handles(incoming):
+                turn.response.merge(await ask_team.on_event(turn))
+            elif not await ask_team.replied_in_case(turn):
+                pending = standing is MentorStatus.PENDING
+                turn.say(f"{join.KEY}{'pending' if pending else 'declined_before'}")
+            return
+        if profile.handles(incoming):  # profile, availability: verbs, buttons, the form
+            await profile.on_event(turn)
+            result = Response()
+        elif ask_team.handles(incoming):  # `/mentorbot team`, the App Home's button, its form
             result = await ask_team.on_event(turn)
         elif await ask_team.replied_in_case(turn):  # in the thread of a team's answer
             result = Response()

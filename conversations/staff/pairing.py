@@ -24,6 +24,7 @@ from storage import applications, audit, mentoring, outbox, pairings, people
 from storage.models import (
     ApplicationStatus,
     MentorProfile,
+    MentorStatus,
     Pairing,
     PairingStatus,
     Person,
@@ -154,6 +155,9 @@ async def pair(
     profile = await session.get(MentorProfile, mentor_id)
     if mentor is None or profile is None or mentor.erased_at is not None:
         raise PairingError(f"No mentor {mentor_id} (register them with `mentorbot mentor add`).")
+    if profile.status != MentorStatus.ACTIVE:
+        # a sign-up staff have not approved (or declined): see conversations.mentor.join
+        raise PairingError(f"Mentor {mentor_id} is not approved (sign-up {profile.status}).")
     if await open_pairings_count(session, mentor_id) >= profile.capacity:
         raise PairingError(
             f"Mentor {mentor_id} is at capacity ({profile.capacity} open pairing(s))."

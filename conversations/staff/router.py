@@ -8,14 +8,28 @@ from __future__ import annotations
 from conversations.core import codec
 from conversations.core.messages import Channel, Kind, Reply
 from conversations.core.turn import Turn
-from conversations.pairs import access
-from conversations.staff import announce_forms, attendance_form, case_answers, cases, event_forms
-from storage import mentoring
-from storage.models import Pairing, Person
+from conversations.staff import (
+    announce_forms,
+    approvals,
+    attendance_form,
+    case_answers,
+    cases,
+    directory,
+    event_forms,
+    pair_actions,
+    programme_report,
+    staff_home,
+    suggestions,
+)
+from conversations.staff.pair_view import pair_details
 
-__all__ = ["STAFF_ACTIONS", "STAFF_VERBS", "StaffRouter", "pair_details"]
+__all__ = ["STAFF_ACTIONS", "STAFF_VERBS", "StaffRouter"]
 
 STAFF_VERBS = frozenset({"show", "pair"})
+# running the programme: suggestions for a youth, finding people
+SUGGEST_VERBS = frozenset({"suggest", "suggerer", "suggérer"})
+FIND_VERBS = frozenset({"find", "search", "chercher", "trouver"})
+PROGRAMME_VERBS = SUGGEST_VERBS | FIND_VERBS
 # events (`pause` is also a mentor's holidays: it is staff's only with an id, typed by staff)
 EVENT_VERBS = frozenset({"event", "evenement", "événement"})
 EVENTS_VERBS = frozenset({"events", "evenements", "événements"})
@@ -26,44 +40,32 @@ ATTEND_VERBS = frozenset({"attend", "presents", "présents"})
 ALL_EVENT_VERBS = (
     EVENT_VERBS | EVENTS_VERBS | ANNOUNCE_VERBS | REPORT_VERBS | RESUME_VERBS | ATTEND_VERBS
 )
-STAFF_FORMS = frozenset(
-    {
-        event_forms.EVENT_FORM,
-        event_forms.EDIT_FORM,
-        announce_forms.ANNOUNCE_FORM,
-        attendance_form.ATTEND_FORM,
-    }
+STAFF_FORMS = (
+    frozenset(
+        {
+            event_forms.EVENT_FORM,
+            event_forms.EDIT_FORM,
+            announce_forms.ANNOUNCE_FORM,
+            attendance_form.ATTEND_FORM,
+        }
+    )
+    | pair_actions.FORMS
 )
 EVENT_ACTIONS = frozenset({"ea", "ee", "ec", "as", "ad", "ax"})
 # what someone posts in a channel the bot is in (the adapter marks it `in_channel`)
 CHANNEL_KINDS = frozenset({Kind.TEXT, Kind.FILE, Kind.UNSUPPORTED})
-STAFF_ACTIONS = frozenset({"sp", "ct", "cr2"}) | EVENT_ACTIONS
 CASE_ACTIONS = frozenset({"ct", "cr2"})
-
-
-async def pair_details(turn: Turn, reference: str) -> Reply:
-    """A pair's details for staff, by its id as typed or carried by a button."""
-    locale = turn.locale
-    pairing_id = codec.parse_id(reference)
-    pairing = await turn.session.get(Pairing, pairing_id) if pairing_id is not None else None
-    if pairing is None:
-        return Reply("staff.unknown_pair", {"pairing": reference[:20]}, locale=locale)
-    mentor = await turn.session.get(Person, pairing.mentor_id)
-    return Reply(
-        "staff.pair",
-        {
-            "pairing": pairing.id,
-            "status": pairing.status,
-            "close_reason": pairing.close_reason,
-            "mentee": await access.mentee_name(turn.session, pairing),
-            "mentor": (mentor.display_name if mentor else None) or "",
-            "started_at": pairing.started_at,
-            "first_meeting_at": pairing.first_meeting_at,
-            "last_contact_at": pairing.last_contact_at,
-            "interactions": await mentoring.count_interactions(turn.session, pairing.id),
-        },
-        locale=locale,
-    )
+SUGGEST_ACTIONS = frozenset({"sg", "pm", "pq"})
+PAIR_ACTIONS = frozenset({"pp", "pr", "pc"})
+APPROVAL_ACTIONS = frozenset({"ja", "jd"})
+STAFF_ACTIONS = (
+    frozenset({"sp"})
+    | CASE_ACTIONS
+    | EVENT_ACTIONS
+    | SUGGEST_ACTIONS
+    | PAIR_ACTIONS
+    | APPROVAL_ACTIONS
+)
 
 
 async def _on_case_button(turn: Turn, button: codec.Button) -> None:
@@ -91,11 +93,14 @@ class StaffRouter:
             return False
         if incoming.metadata.get("in_channel"):
             return incoming.kind in CHANNEL_KINDS
+        if incoming.kind is Kind.OPENED:
+            # a staff member's App Home: the programme's figures, open cases, waiting youths
+            return turn.actor.is_staff
         if incoming.kind is Kind.COMMAND:
             verb = incoming.command.lower()
             if verb == "pause":
                 return turn.actor.is_staff and codec.parse_id(incoming.args) is not None
-            return verb in STAFF_VERBS or verb in ALL_EVENT_VERBS
+            return verb in STAFF_VERBS or verb in ALL_EVENT_VERBS or verb in PROGRAMME_VERBS
         if incoming.kind is Kind.FORM:
             return incoming.form in STAFF_FORMS
         if incoming.kind is Kind.CHOICE:
@@ -109,11 +114,16 @@ class StaffRouter:
             if incoming.kind is not Kind.UNSUPPORTED:
                 await case_answers.staff_replied(turn)
             return
+        if incoming.kind is Kind.OPENED:
+            turn.response.home = await staff_home.home_of(turn)
+            return
         if incoming.kind is Kind.FORM:
             await _on_form(turn)
             return
         if incoming.kind is Kind.CHOICE:
             button = codec.decode(incoming.choice)
+            if button is not None and await _on_programme_button(turn, button):
+                return
             if button is not None and button.action in EVENT_ACTIONS:
                 await _on_event_button(turn, button)
                 return
@@ -127,15 +137,38 @@ class StaffRouter:
             return
         reference = incoming.args.split()[0] if incoming.args.split() else ""
         verb = incoming.command.lower()
-        if verb in STAFF_VERBS:
+        if verb in SUGGEST_VERBS:
+            await suggestions.on_suggest_command(turn, incoming.args)
+        elif verb in FIND_VERBS:
+            await directory.on_find_command(turn, incoming.args)
+        elif verb in REPORT_VERBS and codec.parse_id(reference) is None:
+            # `/mentorbot report [YYYY-MM] [region]`: the programme's figures; with an
+            # announcement id, that announcement's report
+            await programme_report.on_report_command(turn, incoming.args)
+        elif verb in STAFF_VERBS:
             turn.response.replies.append(await pair_details(turn, reference))
         else:
             await _on_event_command(turn, verb, reference)
 
 
+async def _on_programme_button(turn: Turn, button: codec.Button) -> bool:
+    """Suggestions, pairing, a pair's pause/resume/close/re-pair, a mentor's approval."""
+    if button.action in SUGGEST_ACTIONS:
+        await suggestions.on_button(turn, button)
+    elif button.action in PAIR_ACTIONS:
+        await pair_actions.on_button(turn, button)
+    elif button.action in APPROVAL_ACTIONS:
+        await approvals.on_button(turn, button)
+    else:
+        return False
+    return True
+
+
 async def _on_form(turn: Turn) -> None:
     form = turn.incoming.form
-    if form == event_forms.EVENT_FORM:
+    if form in pair_actions.FORMS:
+        await pair_actions.on_form(turn)
+    elif form == event_forms.EVENT_FORM:
         await event_forms.submit_event(turn)
     elif form == event_forms.EDIT_FORM:
         await event_forms.submit_edit(turn)

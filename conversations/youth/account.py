@@ -22,6 +22,7 @@ from conversations.youth import (
     eligibility_decision,
     eligibility_flow,
     faq,
+    invite,
     job_outcome,
     mydata,
     pulse,
@@ -200,9 +201,14 @@ async def resume_flow(turn: Turn) -> None:
 
 
 async def _start(turn: Turn) -> None:
+    payload = turn.incoming.args or None
+    if payload is not None and invite.is_invite(payload):
+        if await invite.on_start(turn, payload):  # linked to their imported record
+            return
+        payload = None  # an invite that cannot be used: the normal /start, no partner source
     state = turn.state
     if turn.person.consent_at is None:
-        await eligibility_flow.begin(turn, turn.incoming.args or None)
+        await eligibility_flow.begin(turn, payload)
         return
     if state is not None:
         turn.say("common.welcome_back", name=turn.person.display_name)

@@ -211,10 +211,17 @@ async def _on_privacy(turn: Turn) -> None:
         return
     person.consent_at = turn.now
     person.consent_declined_at = None
-    # The name is personal data: kept only once the notice is accepted.
-    person.display_name = (turn.incoming.display_name or "")[:200] or None
-    application = await applications.start(
-        turn.session, person.id, turn.state.data.get("source"), turn.now
+    # The name is personal data: kept only once the notice is accepted (an imported
+    # youth's first name, from the partner's file, is kept over their Telegram name).
+    person.display_name = person.display_name or (turn.incoming.display_name or "")[:200] or None
+    # an imported youth's application waits with the file's answers: they are not asked again
+    current = await applications.latest(turn.session, person.id)
+    application = (
+        current
+        if current is not None and current.status == ApplicationStatus.IN_PROGRESS
+        else await applications.start(
+            turn.session, person.id, turn.state.data.get("source"), turn.now
+        )
     )
     turn.say("privacy.accepted", name=person.display_name)
     await _ask_next(turn, application)

@@ -171,16 +171,25 @@ class SlackRenderer:
     def _element(self, field: FormField, locale: str) -> Any:
         if field.kind is FieldKind.SINGLE:
             options = self._options(field, locale)
+            # a form filled in with what is known (a profile to update)
+            chosen = next((o for o in options if o.value == field.initial), None)
             if len(options) <= MAX_RADIO_OPTIONS and field.name != "pairing":
-                return RadioButtonsElement(action_id=field.name, options=options)
-            return StaticSelectElement(action_id=field.name, options=options[:MAX_SELECT_OPTIONS])
-        if field.kind is FieldKind.MULTI and len(field.options) > MAX_RADIO_OPTIONS:
-            # more than checkboxes hold (ten): a multi-select
-            return StaticMultiSelectElement(
-                action_id=field.name, options=self._options(field, locale)[:MAX_SELECT_OPTIONS]
+                return RadioButtonsElement(
+                    action_id=field.name, options=options, initial_option=chosen
+                )
+            return StaticSelectElement(
+                action_id=field.name, options=options[:MAX_SELECT_OPTIONS], initial_option=chosen
             )
         if field.kind in (FieldKind.MULTI, FieldKind.FLAG):
-            return CheckboxesElement(action_id=field.name, options=self._options(field, locale))
+            options = self._options(field, locale)[:MAX_SELECT_OPTIONS]
+            wanted = field.initial if isinstance(field.initial, list | tuple) else ()
+            picked = [o for o in options if o.value in wanted] or None
+            if field.kind is FieldKind.MULTI and len(options) > MAX_RADIO_OPTIONS:
+                # more than checkboxes hold (ten): a multi-select
+                return StaticMultiSelectElement(
+                    action_id=field.name, options=options, initial_options=picked
+                )
+            return CheckboxesElement(action_id=field.name, options=options, initial_options=picked)
         if field.kind is FieldKind.DATETIME:
             # Slack shows it in the person's own time zone: an instant, in epoch seconds
             moment = field.initial if isinstance(field.initial, datetime) else None
@@ -189,8 +198,9 @@ class SlackRenderer:
         if field.kind is FieldKind.DATE:
             initial = field.initial.isoformat() if isinstance(field.initial, date) else None
             return DatePickerElement(action_id=field.name, initial_date=initial)
+        text = field.initial if isinstance(field.initial, str) and field.initial else None
         return PlainTextInputElement(
-            action_id=field.name, multiline=True, max_length=field.max_length
+            action_id=field.name, multiline=True, max_length=field.max_length, initial_value=text
         )
 
     def _title(self, key: str, locale: str) -> PlainTextObject:

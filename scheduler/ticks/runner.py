@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from conversations.core.messages import Labels
 from conversations.core.programme import ProgrammeConfig
 from scheduler.ticks.announcements import due_announcements, due_event_reminders
 from scheduler.ticks.at_risk import due_at_risk
@@ -15,6 +16,7 @@ from scheduler.ticks.cases import due_cases_again
 from scheduler.ticks.checkin_reminders import due_escalations, due_reminders
 from scheduler.ticks.first_meeting import due_first_meetings
 from scheduler.ticks.meeting import due_meeting_followups, due_meeting_reminders
+from scheduler.ticks.monthly_report import monthly_report
 from scheduler.ticks.monthly_round import due_checkins
 from scheduler.ticks.pulses import due_pulses
 from scheduler.ticks.retention import RetentionPurge
@@ -55,9 +57,16 @@ class TickReport:
 class Ticks:
     """The periodic computations of what is due."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], config: ProgrammeConfig) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        config: ProgrammeConfig,
+        labels: Labels | None = None,
+    ) -> None:
         self._sessions = sessions
         self._config = config
+        # the words the monthly report's charts are drawn with (None: a text-only report)
+        self._labels = labels
         self._retention = RetentionPurge(sessions, config)
 
     async def run(self, now: datetime) -> TickReport:
@@ -66,6 +75,7 @@ class Ticks:
         for name, tick in BATCHED_TICKS:
             report.add(name, await run_batches(self._sessions, tick, now, self._config))
         report.add("unpaired", await self.unpaired_digest(now))
+        report.add("monthly_report", await self.monthly_report(now))
         report.add("retention", await self.retention_purge(now))
         return report
 
@@ -73,6 +83,11 @@ class Ticks:
         """Once a week, at the first sending hour: the eligible youths still waiting for a
         mentor (staff channel). `mentorbot status` lists them at any time."""
         return await unpaired_digest(self._sessions, now, self._config)
+
+    async def monthly_report(self, now: datetime) -> int:
+        """On the first working day of a month, at the first sending hour: last month's
+        figures and charts (staff channel), once."""
+        return await monthly_report(self._sessions, now, self._config, self._labels)
 
     async def retention_purge(self, now: datetime) -> int:
         """Once a day: erase the youths whose data the privacy notice says we no longer keep

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from conversations.core import codec
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs import followup
 from conversations.pairs.alerts import digest_to_staff
@@ -70,6 +71,15 @@ async def unpaired_digest(
                         "waiting_days": followup.waiting_days(application.decided_at, now),
                     }
                     for application, person in oldest
+                ],
+                # a "Mentors for #12" button per youth listed: the suggestions, one tap away
+                "choices": [
+                    [
+                        "choice.staff.suggest_for",
+                        codec.encode("sg", person.id),
+                        {"youth_id": person.id},
+                    ]
+                    for _, person in oldest
                 ],
             },
             now=now,

@@ -18,6 +18,7 @@ __all__ = [
     "CloseReason",
     "Interaction",
     "MentorProfile",
+    "MentorStatus",
     "Outcome",
     "Pairing",
     "PairingStatus",
@@ -48,6 +49,14 @@ class CloseReason(StrEnum):
     CANCELLED = "cancelled"
 
 
+class MentorStatus(StrEnum):
+    """Whether a mentor can be paired: staff-registered mentors are active at once."""
+
+    PENDING = "pending"  # signed up with `/mentorbot join`, waiting for staff
+    ACTIVE = "active"
+    DECLINED = "declined"
+
+
 class MentorProfile(Base):
     """A mentor's professional details (their Slack id is their `identity` on slack)."""
 
@@ -65,6 +74,19 @@ class MentorProfile(Base):
     # holidays: no check-in is sent before this day (programme time zone)
     checkins_paused_until: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime]
+    # --- what pairing suggestions weigh (issue 11); filled by staff, an import or `join`
+    # fields of work and skills, as typed ("informatique, RH, CV")
+    expertise: Mapped[str | None] = mapped_column(String(300))
+    # languages the mentor can mentor in ("fr", "en", "ar"...)
+    languages: Mapped[list[Any]] = mapped_column(default=list)
+    # the mentor is willing to mentor remotely (someone outside their region)
+    remote: Mapped[bool] = mapped_column(default=True)
+    # the mentor takes new mentees for now (False: "not for now", kept at capacity)
+    accepting: Mapped[bool] = mapped_column(default=True)
+    # self sign-up (`/mentorbot join`): pending until staff approve it; see MentorStatus
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    approved_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class Pairing(Base):

@@ -15,6 +15,7 @@ from storage.models.base import Base
 __all__ = [
     "ConversationState",
     "Identity",
+    "Invite",
     "Person",
     "ProcessedEvent",
     "Role",
@@ -49,6 +50,9 @@ class Person(Base):
     region: Mapped[str | None] = mapped_column(String(32))
     # the local day the last budgeted proactive message went out (one a day at most)
     last_proactive_on: Mapped[date | None] = mapped_column(Date)
+    # an imported person's key (sha256 of role and normalised email): a re-import finds
+    # them instead of adding them again; cleared on erasure
+    import_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     identities: Mapped[list[Identity]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
@@ -109,3 +113,17 @@ class SupportRequest(Base):
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None] = mapped_column(index=True)
     resolved_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class Invite(Base):
+    """A single-use personal deep link (`t.me/<bot>?start=<token>`) for a person imported
+    before they were on Telegram: starting the bot with it links the record."""
+
+    __tablename__ = "invite"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+    used_at: Mapped[datetime | None]

@@ -54,6 +54,71 @@ def at(year: int, month: int, day: int, hour: int = 9) -> datetime:
 # ordinal ("1er décembre"); `start` and `until` are ISO text, as contexts queued in the outbox
 # (JSON) carry them.
 SAMPLE: dict[str, Any] = {
+    "exits": {"job": 3, "gave_up": 1, "unknown": 1},
+    "candidates": [
+        {
+            "rank": 1,
+            "mentor_id": 7,
+            "mentor": "Claire",
+            "company": "ACME",
+            "match_percent": 84,
+            "field_words": "développement web",
+            "region": "idf",
+            "remote": False,
+            "remote_from": "",
+            "seats_count": 2,
+            "language": "fr",
+            "waited_days": 0,
+        },
+        {
+            "rank": 2,
+            "mentor_id": 9,
+            "mentor": "Samir",
+            "company": "",
+            "match_percent": 51,
+            "field_words": "",
+            "region": "",
+            "remote": True,
+            "remote_from": "ara",
+            "seats_count": 1,
+            "language": "",
+            "waited_days": 12,
+        },
+    ],
+    "health": "at_risk",
+    "query": "Inès",
+    "found_youths": [
+        {"person": 41, "name": "Inès", "status": "waiting", "region": "idf", "waiting_days": 12},
+        {"person": 42, "name": "", "status": "screening", "region": "", "waiting_days": None},
+    ],
+    "found_mentors": [
+        {
+            "person": 7,
+            "name": "Claire",
+            "status": "active",
+            "accepting": True,
+            "room": 2,
+            "company": "ACME",
+        },
+        {
+            "person": 8,
+            "name": "Marc",
+            "status": "pending",
+            "accepting": False,
+            "room": 0,
+            "company": "",
+        },
+    ],
+    "found_pairs": [
+        {
+            "pairing": 12,
+            "mentee": "Inès",
+            "mentor": "Claire",
+            "status": "active",
+            "health": "at_risk",
+        },
+        {"pairing": 14, "mentee": "", "mentor": "Marc", "status": "closed", "health": ""},
+    ],
     "again": True,
     "changed": True,
     "on": True,
@@ -232,6 +297,7 @@ ENUMS: dict[str, list[Any]] = {
     "kind": _codes("alert_kind"),
     "case_kind": _codes("case_kind"),
     "status": _codes("pair_status"),
+    "health": _codes("staff.find.health"),
     "decision": ["eligible", "not_eligible", "review"],
     "answer": ["yes", "no"],
     "contract": _codes("choice.contract"),
@@ -503,6 +569,7 @@ YOUTH_AREAS = (
     "meeting/youth",
     "sharing/youth",
     "announcements/youth",
+    "invite",
 )
 MENTOR_AND_STAFF_AREAS = (
     "announcements/mentor",

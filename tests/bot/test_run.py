@@ -17,7 +17,7 @@ import pytest
 from bot.container import build
 from bot.runtime import serve, watch_database
 from conversations.core.clock import FixedClock
-from storage import outbox
+from storage import audit, outbox
 from storage.database import create_engine, readiness, upgrade
 from storage.models import Priority
 from tests.conftest import make_settings
@@ -97,6 +97,14 @@ async def test_run_answers_on_telegram_and_slack_and_stops_on_sigterm(
             await services.close()
     assert running.exception() is None
     assert telegram_api.calls("setMyCommands")
+    # the rules files in force were noticed at start, in the audit log
+    async with services.sessions() as session:
+        noticed = await audit.listing(session, action="rules_file")
+    assert sorted(entry.detail["file"] for entry in noticed) == [
+        "eligibility.toml",
+        "matching.toml",
+    ]
+    await services.close()
     # the web server is gone
     async with aiohttp.ClientSession() as http:
         try:

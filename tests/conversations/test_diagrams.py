@@ -17,10 +17,10 @@ from types import ModuleType
 
 import pytest
 
-from conversations.mentor import checkin, silence
+from conversations.mentor import checkin, join, silence
 from conversations.pairs import lifecycle, meeting, relay
 from conversations.youth import account, eligibility_flow, job_outcome, pulse, requests
-from storage.models import CheckinAnswer, MeetingState, PairingStatus
+from storage.models import CheckinAnswer, MeetingState, MentorStatus, PairingStatus
 
 FLOWS: tuple[ModuleType, ...] = (
     eligibility_flow,
@@ -33,11 +33,13 @@ FLOWS: tuple[ModuleType, ...] = (
     meeting,
     relay,
     requests,
+    join,
 )
 # Enums whose members are states of a diagram though the module does not define them.
 STATE_ENUMS: dict[ModuleType, tuple[type[StrEnum], ...]] = {
     lifecycle: (PairingStatus,),
     meeting: (MeetingState,),
+    join: (MentorStatus,),
 }
 # Enums whose values label a flow's branches (buttons and typed answers).
 ANSWER_ENUMS: dict[ModuleType, tuple[type[StrEnum], ...]] = {

@@ -231,9 +231,9 @@ async def test_app_home_action_ids_are_unique_with_two_pairs(
         for element in block.get("elements") or []
         if element.get("type") == "button"
     ]
-    # four per pair (first meeting, log, concern, outcome), "ask the team" and the event
-    # announcements' toggle once
-    assert len(ids) == 10
+    # four per pair (first meeting, log, concern, outcome); once: "ask the team", the event
+    # announcements' toggle, "update my profile" and "not taking new mentees"
+    assert len(ids) == 12
     assert len(set(ids)) == len(ids)
 
 
