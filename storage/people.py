@@ -42,6 +42,8 @@ __all__ = [
 # `session.info` key: the people this transaction knows to be in no flow (their state row
 # was looked for, or deleted), so storing a state does not look for it once more
 _NO_STATE = "people.no_state"
+# `session.info` key: the registration in progress loaded with the person (see find_with_state)
+_LOADED_APPLICATION = "people.application"
 
 
 async def mark_processed(session: AsyncSession, channel: str, event_id: str, now: datetime) -> bool:
@@ -96,7 +98,10 @@ async def find_with_state(
     rows = result.unique().all()
     if not rows:
         return None, None
-    person, state, _application = rows[0]
+    person, state, application = rows[0]
+    # the session's identity map holds objects weakly: kept here for the transaction, the
+    # flow's `session.get(Application, id)` finds it without a query
+    session.info[_LOADED_APPLICATION] = application
     if state is None:
         _known_without_state(session, person.id)
     return person, state
