@@ -121,39 +121,35 @@ def _tables(found: ProgrammeFigures, silence_days: int) -> list[Table]:
     health = Table(title=f"Active pairs now: {found.active_pairs}")
     health.add_column("health")
     health.add_column("pairs", justify="right")
+    shown = {
+        "silent": f"no contact for {silence_days} days",
+        "at_risk": "at risk",
+        "checkin_due": "check-in due",
+        "on_track": "on track",
+    }
     for name in HEALTHS:
-        shown = f"no contact for {silence_days} days" if name == "silent" else name
-        health.add_row(shown.replace("_", " "), str(found.health.get(name, 0)))
+        health.add_row(shown.get(name, name.replace("_", " ")), str(found.health.get(name, 0)))
     exits = Table(title=f"Exits: {month.exits_count}")
     exits.add_column("kind")
     exits.add_column("pairs", justify="right")
     for kind, count in month.exits.items():
         exits.add_row(safe(kind.replace("_", " ")), str(count))
     exits.add_row("positive (job at diploma level)", _share(month.positive_share))
-    return [youths, health, exits, _series(found.months)]
+    return [youths, health, exits, *_series(found.months)]
 
 
-def _series(months: tuple[MonthFigures, ...]) -> Table:
-    table = Table(title="By month")
-    headers = (
-        "month",
-        "registered",
-        "screened",
-        "eligible",
-        "paired",
-        "median days",
-        "p90 days",
-        "check-ins answered",
-        "contacts per pair",
-        "events",
-        "answers",
-        "attended",
-        "exits",
+def _series(months: tuple[MonthFigures, ...]) -> list[Table]:
+    """The months side by side, in two tables narrow enough for an 80-column terminal."""
+    youths = _month_table(
+        "Youths by month",
+        ("registered", "screened", "eligible", "paired", "median days", "p90 days"),
     )
-    for header in headers:
-        table.add_column(header, justify="left" if header == "month" else "right")
+    follow_up = _month_table(
+        "Follow-up by month",
+        ("check-ins answered", "contacts per pair", "events", "answers", "attended", "exits"),
+    )
     for month in months:
-        table.add_row(
+        youths.add_row(
             month.month,
             str(month.registrations),
             str(month.screened),
@@ -161,6 +157,9 @@ def _series(months: tuple[MonthFigures, ...]) -> Table:
             str(month.paired),
             _number(month.median_days),
             _number(month.p90_days),
+        )
+        follow_up.add_row(
+            month.month,
             _share(month.response_rate),
             _number(month.contacts_per_pair),
             str(month.events),
@@ -168,6 +167,14 @@ def _series(months: tuple[MonthFigures, ...]) -> Table:
             str(month.attended),
             str(month.exits_count),
         )
+    return [youths, follow_up]
+
+
+def _month_table(title: str, headers: tuple[str, ...]) -> Table:
+    table = Table(title=title)
+    table.add_column("month", no_wrap=True)
+    for header in headers:
+        table.add_column(header, justify="right")
     return table
 
 

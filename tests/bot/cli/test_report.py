@@ -13,6 +13,7 @@ import pytest
 import time_machine
 import typer
 from matplotlib.image import imread
+from rich.console import Console
 from typer.testing import CliRunner
 
 from bot.cli import report
@@ -58,7 +59,8 @@ async def test_the_last_full_month_as_tables(seeded: Services, env: dict[str, st
     assert "Active pairs now: 4" in out
     assert "Exits: 2" in out
     assert any("positive (job at diploma level)" in line and "50%" in line for line in lines)
-    assert "By month" in out
+    assert "Youths by month" in out
+    assert "Follow-up by month" in out
     assert "2025-11" in out
 
 
@@ -116,3 +118,12 @@ async def test_a_month_with_nothing_in_it(
     out = await run(env, "--month", "2025-03", "--png", str(tmp_path / "png"), code=1)
     assert "Nothing happened in 2025-03: no report." in out
     assert not (tmp_path / "png").exists()
+
+
+def test_the_month_tables_fit_an_80_column_terminal() -> None:
+    narrow = Console(width=80, record=True)
+    for table in report._series(()):
+        narrow.print(table)
+    shown = narrow.export_text()
+    assert "…" not in shown  # no header cut short
+    assert all(len(line) <= 80 for line in shown.splitlines())
