@@ -23,6 +23,7 @@ from storage.models import (
 )
 
 __all__ = [
+    "add_identity",
     "clear_state",
     "create_person",
     "external_id_on",
@@ -158,6 +159,17 @@ async def create_person(
     await session.flush()
     _known_without_state(session, person.id)
     return person
+
+
+async def add_identity(
+    session: AsyncSession, person: Person, *, channel: str, external_id: str, chat_id: str | None
+) -> Identity:
+    """Give a known person an account on one more channel (a mentor imported from a
+    spreadsheet before their Slack id was known)."""
+    identity = Identity(channel=channel, external_id=external_id, chat_id=chat_id)
+    person.identities.append(identity)
+    await session.flush()
+    return identity
 
 
 def identity_on(person: Person, channel: str) -> Identity | None:

@@ -76,6 +76,8 @@ async def add_mentor(
         raise PairingError("Say who you are (--by) so the action can be audit-logged.")
     person = await people.find_by_identity(session, Channel.SLACK, details.slack_user_id)
     if person is None:
+        person = await _imported_without_slack(session, details)
+    if person is None:
         person = await people.create_person(
             session,
             role=Role.MENTOR,
@@ -99,6 +101,10 @@ async def add_mentor(
     # the region gives the time zone and holidays the scheduler respects
     person.region = profile.region
     profile.capacity = details.capacity
+    if profile.status != MentorStatus.ACTIVE:
+        # staff registering someone whose own sign-up waits (or was declined) approves them
+        profile.status = MentorStatus.ACTIVE
+        profile.approved_at, profile.approved_by = now, f"staff:{staff.strip()[:100]}"
     await session.flush()
     await audit.record(
         session,
@@ -108,6 +114,28 @@ async def add_mentor(
         subject_person_id=person.id,
     )
     return person
+
+
+async def _imported_without_slack(session: AsyncSession, details: MentorDetails) -> Person | None:
+    """The mentor a spreadsheet imported with this email and no Slack account yet, who gets
+    this Slack id (instead of a second person being made)."""
+    if not details.email:
+        return None
+    found = []
+    for mentor in await people.mentors_by_email(session, details.email.strip().lower()):
+        await session.refresh(mentor, ["identities"])
+        if people.identity_on(mentor, Channel.SLACK) is None:
+            found.append(mentor)
+    if len(found) != 1:
+        return None
+    await people.add_identity(
+        session,
+        found[0],
+        channel=Channel.SLACK,
+        external_id=details.slack_user_id,
+        chat_id=details.slack_user_id,
+    )
+    return found[0]
 
 
 async def open_pairings_count(session: AsyncSession, mentor_id: int) -> int:
