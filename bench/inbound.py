@@ -118,6 +118,9 @@ async def services_on(url: str, **settings: Any) -> AsyncIterator[Services]:
     """The services as `mentorbot run` builds them, on a new database."""
     if not url.startswith("sqlite"):
         await reset_postgres(url)
+    # one mentor pressing a thousand times a minute: the per-person throttle would stop
+    # them after twenty (what is measured is the path of an answered press)
+    settings.setdefault("MENTORBOT_THROTTLE_PER_MINUTE", 1000)
     services = build(
         load_settings(_env_file=None, MENTORBOT_DATABASE_URL=url, **settings), SystemClock()
     )

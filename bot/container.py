@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import TemplateRenderer
+from bot.metrics import MeasuredTicks, Metrics
 from bot.settings import Settings
 from conversations.core.clock import Clock, SystemClock
 from conversations.core.engine import Engine, Router
@@ -25,6 +26,7 @@ from conversations.rules.eligibility import EligibilityRules, load_rules
 from conversations.staff.router import StaffRouter
 from conversations.youth.router import YouthRouter
 from handlers.slack import SlackBot, SlackSender, SlackStaffDirectory, build_client, create_bot
+from scheduler import leadership
 from scheduler.dispatcher import Dispatcher, DispatchPolicy
 from scheduler.pacing import Pacer
 from scheduler.service import Scheduler
@@ -61,13 +63,15 @@ def programme_config(settings: Settings) -> ProgrammeConfig:
         default_locale=settings.default_locale,
         review_delay_days=settings.review_delay_days,
         pairing_delay_weeks=settings.pairing_delay_weeks,
-        retention_days=settings.retention_days,
+        retention=settings.retention,
         resume_after_days=settings.resume_after_days,
         nudges=settings.nudges,
         send_rates={
             "telegram": settings.telegram_messages_per_second,
             "slack": settings.slack_messages_per_second,
         },
+        throttle_per_minute=settings.throttle_per_minute,
+        throttle_pause_minutes=settings.throttle_pause_minutes,
     )
 
 
@@ -96,14 +100,25 @@ def dispatcher(services: Services, senders: Mapping[str, Sender]) -> Dispatcher:
     )
 
 
-def build_scheduler(services: Services, senders: Mapping[str, Sender]) -> Scheduler:
-    """The periodic ticks (what is due) and the outbox dispatch, from the settings."""
+def build_scheduler(
+    services: Services, senders: Mapping[str, Sender], metrics: Metrics | None = None
+) -> Scheduler:
+    """The periodic ticks (what is due) and the outbox dispatch, from the settings; on
+    PostgreSQL one replica at a time dispatches each platform (an advisory lock). With
+    `metrics`, each tick's duration is measured."""
+    labels = TemplateLabels(services.renderer)
+    ticks = (
+        MeasuredTicks(services.sessions, services.config, labels, metrics=metrics)
+        if metrics is not None
+        else Ticks(services.sessions, services.config, labels)
+    )
     return Scheduler(
-        Ticks(services.sessions, services.config, TemplateLabels(services.renderer)),
+        ticks,
         dispatcher(services, senders) if senders else None,
         services.clock,
         tick_seconds=services.settings.tick_seconds,
         dispatch_seconds=services.settings.dispatch_seconds,
+        leadership=leadership.for_database(services.db) if senders else None,
     )
 
 

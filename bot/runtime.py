@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable, Mapping
 from contextlib import AsyncExitStack
 from typing import Any
 
@@ -18,11 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.error import InvalidToken, NetworkError
 
 from bot.container import Services, build_scheduler, build_slack
+from bot.metrics import MeasuredEngine, Metrics
 from bot.settings import TelegramMode
 from conversations.rules.matching import DEFAULT_MATCHING_PATH
 from conversations.staff.rule_files import notice_rule_files
-from handlers.telegram import Webhook, running
-from handlers.web import serve_http
+from handlers.telegram import Webhook, register_webhook, running
+from handlers.web import Readiness, serve_http
 from storage.database import readiness, sqlite_file
 
 logger = logging.getLogger(__name__)
@@ -78,12 +80,16 @@ async def notice_rules(services: Services) -> None:
 async def run_platforms(services: Services, stop: asyncio.Event | None = None) -> None:
     """Run every platform that has a token, in this event loop, until SIGINT/SIGTERM (or
     `stop` is set): Telegram (long polling or webhook), Slack (HTTP at /slack/events or
-    Socket Mode), one web server for the webhook, Slack and /healthz, and the outbox.
+    Socket Mode), one web server for the webhook, Slack, /healthz, /readyz and /metrics,
+    and the outbox.
     """
     settings = services.settings
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     senders: dict[str, Any] = {}
+    metrics = Metrics(services.sessions, services.clock)
+    # every event, whichever platform brings it, counted and timed
+    engine = MeasuredEngine(services.engine, metrics)
     await notice_rules(services)
     async with AsyncExitStack() as stack:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -91,6 +97,7 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
                 loop.add_signal_handler(signum, stop.set)
                 stack.callback(loop.remove_signal_handler, signum)
         telegram_webhook = None
+        webhook: Webhook | None = None
         if settings.telegram_bot_token is not None:
             url, secret = settings.telegram_webhook_url, settings.telegram_webhook_secret
             # the settings refuse webhook mode without its URL and secret
@@ -101,11 +108,13 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
             )
             handler, telegram_sender = await stack.enter_async_context(
                 running(
-                    services.engine,
+                    engine,
                     services.renderer,
                     token=settings.telegram_bot_token.get_secret_value(),
                     base_url=settings.telegram_api_base_url,
                     webhook=webhook,
+                    # registered below, once the web server listens
+                    register=False,
                 )
             )
             senders["telegram"] = telegram_sender
@@ -116,6 +125,7 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
         slack_http = None
         if settings.slack_bot_token is not None:
             slack_bot, slack_sender = build_slack(services)
+            slack_bot.engine = engine
             # a refused token is said at start, not discovered at the first mentor's click
             await slack_bot.client.auth_test()
             senders["slack"] = slack_sender
@@ -132,7 +142,8 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
             else:
                 slack_http = slack_bot.app
                 logger.info("Slack started (HTTP, /slack/events)")
-        # in every mode (long polling and Socket Mode too): /healthz and /readyz to probe
+        scheduler = build_scheduler(services, senders, metrics)
+        # in every mode (long polling and Socket Mode too): /healthz, /readyz and /metrics
         signing = settings.slack_signing_secret
         runner = await serve_http(
             settings.http_host,
@@ -140,18 +151,40 @@ async def run_platforms(services: Services, stop: asyncio.Event | None = None) -
             telegram=telegram_webhook,
             slack=slack_http,
             slack_signing_secret=signing.get_secret_value() if signing is not None else None,
-            ready=lambda: readiness(services.db),
+            ready=ready(services, scheduler.paused),
+            metrics=metrics,
         )
         stack.push_async_callback(runner.cleanup)
         logger.info("Web server on %s:%s", settings.http_host, settings.http_port)
+        if telegram_webhook is not None and webhook is not None:
+            await register_webhook(telegram_webhook[0], webhook)
+            logger.info("Telegram webhook registered")
         watch = asyncio.ensure_future(watch_database(services.db))
         stack.callback(watch.cancel)
-        scheduler = build_scheduler(services, senders)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
         logger.info("Mentorbot is running; Ctrl+C to stop.")
         await stop.wait()
         logger.info("Stopping.")
+
+
+def ready(services: Services, paused: Callable[[], Mapping[str, float]]) -> Readiness:
+    """`/readyz`'s check: the database answers with its schema at head, and no platform is
+    paused by a 429 (`paused`: the seconds each platform still waits)."""
+
+    async def check() -> str | None:
+        problem = await readiness(services.db)
+        if problem is not None:
+            return problem
+        waiting = {platform: seconds for platform, seconds in paused().items() if seconds > 0}
+        if waiting:
+            return "paused by a 429 (rate limited): " + ", ".join(
+                f"{platform} for {seconds:.0f} more seconds"
+                for platform, seconds in sorted(waiting.items())
+            )
+        return None
+
+    return check
 
 
 # how often a running process looks for its SQLite file

@@ -6,6 +6,7 @@ import re
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -19,7 +20,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from conversations.core.programme import NudgePolicy
+from conversations.core.programme import NudgePolicy, RetentionPolicy
 from conversations.rules.calendar import SendingWindow
 
 DEFAULT_RULES_FILE = Path(__file__).parent / "rules" / "eligibility.toml"
@@ -97,6 +98,21 @@ class Settings(BaseSettings):
     http_host: str = Field("127.0.0.1", validation_alias=_env("MENTORBOT_HTTP_HOST"))
     http_port: int = Field(8080, ge=1, le=65535, validation_alias=_env("MENTORBOT_HTTP_PORT"))
     log_level: str = Field("INFO", validation_alias=_env("MENTORBOT_LOG_LEVEL"))
+    # "text" (one line per record) or "json" (one JSON object per line, for a log collector)
+    log_format: Literal["text", "json"] = Field(
+        "text", validation_alias=_env("MENTORBOT_LOG_FORMAT")
+    )
+    # operators' Slack channel: unhandled errors are posted there, summarised, at most once
+    # per kind of error an hour
+    slack_ops_channel: str | None = Field(None, validation_alias=_env("SLACK_OPS_CHANNEL"))
+    # a person sending more than this many messages a minute is told once, then ignored for
+    # `throttle_pause_minutes` (staff never are)
+    throttle_per_minute: int = Field(
+        20, ge=1, le=1000, validation_alias=_env("MENTORBOT_THROTTLE_PER_MINUTE")
+    )
+    throttle_pause_minutes: int = Field(
+        5, ge=1, le=1440, validation_alias=_env("MENTORBOT_THROTTLE_PAUSE_MINUTES")
+    )
     # how long staff usually take to review a case, told to the youth (working days)
     review_delay_days: int = Field(
         5, ge=1, le=60, validation_alias=_env("MENTORBOT_REVIEW_DELAY_DAYS")
@@ -105,9 +121,30 @@ class Settings(BaseSettings):
     pairing_delay_weeks: int = Field(
         3, ge=1, le=52, validation_alias=_env("MENTORBOT_PAIRING_DELAY_WEEKS")
     )
-    # applications of people who never finished are erased after this many days (privacy notice)
+    # --- retention: how long data is kept (days), stated in the privacy notice from these
+    # the default of the three periods of a youth's data below, when they are not set
     retention_days: int = Field(
         365, ge=30, le=3650, validation_alias=_env("MENTORBOT_RETENTION_DAYS")
+    )
+    # a registration left unfinished (or a privacy notice never answered), since the last step
+    retention_unfinished_days: int | None = Field(
+        None, ge=7, le=3650, validation_alias=_env("MENTORBOT_RETENTION_UNFINISHED_DAYS")
+    )
+    # a refused application, since the decision (at least a month: time to contest it)
+    retention_refused_days: int | None = Field(
+        None, ge=30, le=3650, validation_alias=_env("MENTORBOT_RETENTION_REFUSED_DAYS")
+    )
+    # a closed mentoring, since the pair's last contact
+    retention_closed_days: int | None = Field(
+        None, ge=30, le=3650, validation_alias=_env("MENTORBOT_RETENTION_CLOSED_DAYS")
+    )
+    # what people wrote in a case, since the case was resolved
+    retention_cases_days: int = Field(
+        365, ge=30, le=3650, validation_alias=_env("MENTORBOT_RETENTION_CASES_DAYS")
+    )
+    # audit entries (at least a year: who did what must be answerable for the yearly report)
+    retention_audit_days: int = Field(
+        730, ge=365, le=3650, validation_alias=_env("MENTORBOT_RETENTION_AUDIT_DAYS")
     )
     # a conversation left this long resumes with a reminder of where it stood
     resume_after_days: int = Field(
@@ -164,6 +201,7 @@ class Settings(BaseSettings):
         "slack_app_token",
         "slack_staff_channel",
         "slack_staff_users",
+        "slack_ops_channel",
         mode="before",
     )
     @classmethod
@@ -350,6 +388,17 @@ class Settings(BaseSettings):
             silent_rounds_before_asking=self.silent_rounds,
             unpaired_days=self.unpaired_days,
             window=self.window,
+        )
+
+    @property
+    def retention(self) -> RetentionPolicy:
+        """The retention periods; a youth's three default to MENTORBOT_RETENTION_DAYS."""
+        return RetentionPolicy(
+            unfinished_days=self.retention_unfinished_days or self.retention_days,
+            refused_days=self.retention_refused_days or self.retention_days,
+            closed_days=self.retention_closed_days or self.retention_days,
+            cases_days=self.retention_cases_days,
+            audit_days=self.retention_audit_days,
         )
 
     @property

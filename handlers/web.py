@@ -1,4 +1,5 @@
-"""The HTTP server of the scaled-out mode: Telegram webhook, Slack events, `/healthz`."""
+"""The HTTP server, in every mode: `/healthz`, `/readyz`, `/metrics`, and in the scaled-out
+mode the Telegram webhook and Slack's events."""
 
 from __future__ import annotations
 
@@ -7,23 +8,31 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import DBAPIError
 from telegram import Update
 
-from handlers.errors import error_name, unreachable
 from handlers.telegram import TelegramBot
+from storage.errors import error_name, unreachable
 
 __all__ = [
+    "METRICS_PATH",
     "SECRET_HEADER",
     "SLACK_PATH",
     "TELEGRAM_PATH",
+    "MetricsSource",
+    "Readiness",
     "build_web_app",
+    "metrics_endpoint",
     "on_healthz",
+    "readyz",
     "serve_http",
     "slack_events",
     "telegram_webhook",
@@ -33,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 TELEGRAM_PATH = "/telegram/webhook"
 SLACK_PATH = "/slack/events"
+METRICS_PATH = "/metrics"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 SLACK_TIMESTAMP = "X-Slack-Request-Timestamp"
 SLACK_SIGNATURE = "X-Slack-Signature"
@@ -63,7 +73,12 @@ def telegram_webhook(handler: TelegramBot, secret: str) -> Endpoint:
             await handler.handle(update)
         except Exception as error:
             if unreachable(error):
-                logger.exception("database unavailable while handling update %s", update.update_id)
+                # one line, no traceback: Telegram delivers the update again (503)
+                logger.warning(
+                    "database unavailable while handling update %s: %s",
+                    update.update_id,
+                    error_name(error),
+                )
                 return web.json_response({"error": "unavailable"}, status=503)
             if isinstance(error, DBAPIError):
                 # the database refused this update's data: its message holds what the person
@@ -134,18 +149,40 @@ def readyz(ready: Readiness | None) -> Callable[[web.Request], Awaitable[web.Res
     return on_readyz
 
 
+class MetricsSource(Protocol):
+    """What `/metrics` exposes: a registry, brought up to date before each scrape."""
+
+    registry: CollectorRegistry
+
+    async def refresh(self) -> None: ...
+
+
+def metrics_endpoint(source: MetricsSource) -> Endpoint:
+    """`/metrics`: the Prometheus text exposition of `source`'s registry."""
+
+    async def on_metrics(_request: web.Request) -> web.Response:
+        await source.refresh()
+        body = generate_latest(source.registry)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    return on_metrics
+
+
 def build_web_app(
     *,
     telegram: tuple[TelegramBot, str] | None = None,
     slack: AsyncApp | None = None,
     slack_signing_secret: str | None = None,
     ready: Readiness | None = None,
+    metrics: MetricsSource | None = None,
 ) -> web.Application:
-    """The web app: `/healthz` (the process), `/readyz` (it can serve), the Telegram
-    webhook (handler, secret) and Slack's endpoint, each when given."""
+    """The web app: `/healthz` (the process), `/readyz` (it can serve), `/metrics`, the
+    Telegram webhook (handler, secret) and Slack's endpoint, each when given."""
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_get("/healthz", on_healthz)
     app.router.add_get("/readyz", readyz(ready))
+    if metrics is not None:
+        app.router.add_get(METRICS_PATH, metrics_endpoint(metrics))
     if telegram is not None:
         app.router.add_post(TELEGRAM_PATH, telegram_webhook(*telegram))
     if slack is not None:
@@ -161,10 +198,15 @@ async def serve_http(
     slack: AsyncApp | None = None,
     slack_signing_secret: str | None = None,
     ready: Readiness | None = None,
+    metrics: MetricsSource | None = None,
 ) -> web.AppRunner:
     """Start the web server; the caller cleans the returned runner up."""
     app = build_web_app(
-        telegram=telegram, slack=slack, slack_signing_secret=slack_signing_secret, ready=ready
+        telegram=telegram,
+        slack=slack,
+        slack_signing_secret=slack_signing_secret,
+        ready=ready,
+        metrics=metrics,
     )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -11,11 +11,14 @@ and, in them, the names listed:
 - `dispatcher`: `Dispatcher`, `DispatchPolicy`, `DispatchReport`, claiming due outbox rows
   and sending them through a platform sender inside the sending hours;
 - `pacing`: `Pacer`, the per-platform and per-recipient rate limits;
+- `leadership`: `Leadership`, `AdvisoryLocks`, `SoleLeader`, `for_database`: which replica
+  dispatches each platform (a PostgreSQL advisory lock per platform; on SQLite always this
+  one);
 - `status`: `gather` and `Status`, what `mentorbot status` shows.
 """
 
 from __future__ import annotations
 
-from scheduler import dispatcher, pacing, service, status, ticks
+from scheduler import dispatcher, leadership, pacing, service, status, ticks
 
-__all__ = ["dispatcher", "pacing", "service", "status", "ticks"]
+__all__ = ["dispatcher", "leadership", "pacing", "service", "status", "ticks"]

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,8 @@ from scheduler import delivery_context
 from scheduler.delivery_context import named_context
 from scheduler.pacing import Pacer
 from storage import outbox
-from storage.models import Delivery, MentorProfile, Person, Priority
+from storage.errors import unreachable
+from storage.models import Delivery, DeliveryStatus, MentorProfile, Person, Priority
 
 __all__ = [
     "DispatchPolicy",
@@ -104,16 +105,46 @@ class Dispatcher:
         self._pacers = dict(pacers or {})
         self._on_undeliverable = on_undeliverable
 
-    async def run_once(self) -> DispatchReport:
-        """Claim one batch of due deliveries per platform and send them."""
+    def paused(self) -> dict[str, float]:
+        """Seconds each platform is still paused for after a 429 (0 when it is not)."""
+        return {channel: pacer.paused_for for channel, pacer in self._pacers.items()}
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        """The platforms this dispatcher has a sender for."""
+        return tuple(self._senders)
+
+    async def take_over(self, channel: str) -> int:
+        """Now the one sending `channel`: the due rows claimed by its previous sender (dead
+        or stepped down) are free at once, not after their lease; should it still run, its
+        lease no longer matches and `start_sending` refuses them. Returns how many."""
+        now = self._clock.now()
+        async with self._sessions() as session, session.begin():
+            result = await session.execute(
+                update(Delivery)
+                .where(
+                    Delivery.channel == channel,
+                    Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+                    Delivery.next_attempt_at <= now,
+                    Delivery.claimed_until > now,
+                )
+                .values(claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def run_once(self, channels: Iterable[str] | None = None) -> DispatchReport:
+        """Claim one batch of due deliveries per platform (of `channels`, by default all
+        this dispatcher has a sender for) and send them."""
         report = DispatchReport()
+        chosen = set(self._senders if channels is None else channels)
         async with self._sessions() as session, session.begin():
             report.released = await delivery_context.settle_stuck(session, self._clock.now())
         if report.released:
             logger.warning(
                 "%s deliveries were left sending by a stopped dispatcher: in doubt", report.released
             )
-        for channel in self._senders:
+        for channel in (channel for channel in self._senders if channel in chosen):
             async with self._sessions() as session, session.begin():
                 claimed = await outbox.claim_due(
                     session, self._clock.now(), limit=self._batch, channel=channel
@@ -133,15 +164,7 @@ class Dispatcher:
         total = DispatchReport()
         for _ in range(max_rounds):
             report = await self.run_once()
-            for name in (
-                "sent",
-                "retried",
-                "undeliverable",
-                "in_doubt",
-                "postponed",
-                "released",
-                "cancelled",
-            ):
+            for name in (counted.name for counted in fields(DispatchReport)):
                 setattr(total, name, getattr(total, name) + getattr(report, name))
             if report.handled + report.postponed + report.cancelled == 0:
                 break
@@ -152,7 +175,10 @@ class Dispatcher:
             for delivery_id, lease_until in queue.get_nowait():
                 try:
                     await self._send_one(delivery_id, lease_until, report)
-                except Exception:
+                except Exception as error:
+                    if unreachable(error):
+                        # no row can go now: the round stops (the scheduler says it once)
+                        raise
                     # the row keeps its lease and is retried after it; the others go on
                     # (a later row of its order key waits for it)
                     logger.exception("delivery %s could not be dispatched", delivery_id)

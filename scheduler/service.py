@@ -2,7 +2,9 @@
 
 Two jobs: the ticks (what is due, every minute by default) and the outbox dispatch (every
 few seconds). The truth lives in the database, so a restart loses nothing and several
-replicas may run the same jobs (each tick and claim is safe to run concurrently).
+replicas may run the same ticks (each tick is safe to run concurrently). Each dispatch
+round first asks the `Leadership` which platforms this replica sends (on PostgreSQL one
+replica per platform at a time, so the configured rates are global), and sends only those.
 """
 
 from __future__ import annotations
@@ -15,11 +17,25 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from conversations.core.clock import Clock
 from scheduler.dispatcher import Dispatcher, DispatchReport
+from scheduler.leadership import Leadership, SoleLeader
 from scheduler.ticks import TickReport, Ticks
+from storage.errors import error_name, unreachable
 
 __all__ = ["Scheduler"]
 
 logger = logging.getLogger(__name__)
+
+
+class _StillRunning(logging.Filter):
+    """APScheduler warns "skipped: maximum number of running instances reached" at each
+    interval while a run goes on (a dispatch round of a few hundred messages at 30/s lasts
+    longer than its 2 s interval): the expected case here, not a warning for operators."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_StillRunning())
 
 
 class Scheduler:
@@ -33,9 +49,15 @@ class Scheduler:
         *,
         tick_seconds: float = 60,
         dispatch_seconds: float = 2,
+        leadership: Leadership | None = None,
     ) -> None:
         self._ticks = ticks
         self._dispatcher = dispatcher
+        # which platforms this replica sends; one that sends none tries again each round
+        self._leadership = leadership or SoleLeader()
+        self._leading: frozenset[str] = frozenset()
+        # the jobs that found the database unreachable (said once, until it is back)
+        self._waiting_for_database: set[str] = set()
         self._clock = clock
         self._tick_seconds = tick_seconds
         self._dispatch_seconds = dispatch_seconds
@@ -51,12 +73,31 @@ class Scheduler:
             logger.info("scheduler tick: %s", report.counts)
         return report
 
+    def paused(self) -> dict[str, float]:
+        """Seconds each platform's sending is still paused for after a 429 (`/readyz`)."""
+        return self._dispatcher.paused() if self._dispatcher is not None else {}
+
+    @property
+    def leading(self) -> frozenset[str]:
+        """The platforms this replica dispatched at its last round."""
+        return self._leading
+
     async def dispatch(self) -> DispatchReport:
-        """Send what is due in the outbox."""
+        """Send what is due in the outbox, for the platforms this replica leads."""
         if self._dispatcher is None:
             return DispatchReport()
         async with self._busy["dispatch"]:
-            return await self._dispatcher.run_once()
+            leading = await self._leadership.lead(self._dispatcher.channels)
+            for channel in sorted(leading - self._leading):
+                freed = await self._dispatcher.take_over(channel)
+                if freed:
+                    logger.info(
+                        "%s: %s rows the previous sender had claimed are free again", channel, freed
+                    )
+            self._leading = leading
+            if not leading:
+                return DispatchReport()
+            return await self._dispatcher.run_once(leading)
 
     async def _safely(self, job: str) -> None:
         try:
@@ -65,9 +106,23 @@ class Scheduler:
             # stopping: the job's transaction was rolled back, its rows are due again (an
             # outbox row in flight ends in doubt, as after a crash); not an error to report
             logger.info("scheduler %s stopped while running", job)
-        except Exception:
+        except Exception as error:
+            if unreachable(error):
+                # one line per outage, not a traceback every interval
+                if job not in self._waiting_for_database:
+                    self._waiting_for_database.add(job)
+                    logger.warning(
+                        "database unreachable: the scheduler's %s waits for it (%s)",
+                        job,
+                        error_name(error),
+                    )
+                return
             # the next run tries again; nothing is lost (the due dates are still due)
             logger.exception("scheduler %s failed; it runs again at the next interval", job)
+        else:
+            if job in self._waiting_for_database:
+                self._waiting_for_database.discard(job)
+                logger.warning("database reachable again: the scheduler's %s goes on", job)
 
     def start(self) -> None:
         """Start the periodic jobs (the first run is immediate)."""
@@ -98,7 +153,7 @@ class Scheduler:
         self._scheduler = scheduler
 
     async def stop(self) -> None:
-        """Stop scheduling and wait for a running job to end."""
+        """Stop scheduling, wait for a running job to end, and let another replica send."""
         if self._scheduler is not None:
             # no new run, then let the ones in flight finish before the executor cancels
             self._scheduler.pause()
@@ -107,3 +162,6 @@ class Scheduler:
                     pass
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+        async with self._busy["dispatch"]:
+            await self._leadership.release()
+            self._leading = frozenset()

@@ -53,7 +53,9 @@ def create_engine(url: str) -> AsyncEngine:
         # every session ends its own transaction (commit, or rollback on error), so the
         # pool's extra rollback on each return is one more SQLite thread round trip per
         # handled event for nothing
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
+        engine = create_async_engine(
+            url, connect_args={"timeout": 30}, pool_reset_on_return=None, hide_parameters=True
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -66,7 +68,10 @@ def create_engine(url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # statements' parameters (what people typed) never in an error message or a log line
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 class _InlineConnection(aiosqlite.Connection):
@@ -121,7 +126,9 @@ def create_inline_engine(url: str) -> AsyncEngine | None:
     async def creator() -> aiosqlite.Connection:
         return await _InlineConnection(connector, 64)
 
-    engine = create_async_engine(url, async_creator=creator, pool_reset_on_return=None)
+    engine = create_async_engine(
+        url, async_creator=creator, pool_reset_on_return=None, hide_parameters=True
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -134,11 +134,14 @@ async def people_by_month(
     """Youths by region and month: `registrations` (applications started), `screened`
     (applications decided), `eligible` (decided eligible) and `paired` (pairings started;
     the youth's region)."""
+    # one expression object in SELECT and GROUP BY: built twice, its "" would be two bind
+    # parameters, which PostgreSQL takes for two different expressions (and refuses)
+    application_region = _region(Application.region)
     started = months.bucket(Application.started_at)
     registrations = (
-        select(_region(Application.region), started, func.count())
+        select(application_region, started, func.count())
         .where(months.within(Application.started_at), _in_region(Application.region, region))
-        .group_by(_region(Application.region), started)
+        .group_by(application_region, started)
     )
     decided = months.bucket(Application.decided_at)
     decided_where = and_(
@@ -148,17 +151,18 @@ async def people_by_month(
     )
     eligible = func.sum(case((Application.decision == "eligible", 1), else_=0))
     screened = (
-        select(_region(Application.region), decided, func.count(), eligible)
+        select(application_region, decided, func.count(), eligible)
         .where(decided_where)
-        .group_by(_region(Application.region), decided)
+        .group_by(application_region, decided)
     )
     began = months.bucket(Pairing.started_at)
+    youth_region = _region(Person.region)
     paired = (
-        select(_region(Person.region), began, func.count())
+        select(youth_region, began, func.count())
         .select_from(Pairing)
         .join(Person, Person.id == Pairing.youth_id)
         .where(months.within(Pairing.started_at), _in_region(Person.region, region))
-        .group_by(_region(Person.region), began)
+        .group_by(youth_region, began)
     )
     screened_rows = (await session.execute(screened)).all()
     return {
@@ -339,8 +343,9 @@ async def exits_by_month(
     positive = func.sum(
         case((and_(Outcome.kind == "job", Outcome.at_diploma_level.is_(True)), 1), else_=0)
     )
+    youth_region = _region(Person.region)  # one object in SELECT and GROUP BY (see above)
     rows = await session.execute(
-        select(_region(Person.region), closed, kind, func.count(), positive)
+        select(youth_region, closed, kind, func.count(), positive)
         .select_from(Pairing)
         .join(Person, Person.id == Pairing.youth_id)
         .outerjoin(Outcome, Outcome.pairing_id == Pairing.id)
@@ -350,7 +355,7 @@ async def exits_by_month(
             func.coalesce(Pairing.close_reason, "") != CloseReason.CANCELLED,
             _in_region(Person.region, region),
         )
-        .group_by(_region(Person.region), closed, kind)
+        .group_by(youth_region, closed, kind)
     )
     exits: dict[tuple[str, str, str], int] = {}
     good: Grid = {}

@@ -12,7 +12,8 @@ be taken again when the lease ends, and its `sending` rows to be marked in doubt
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,9 +29,11 @@ __all__ = [
     "PERSON_REF",
     "SENDING_TIMEOUT",
     "STAFF",
+    "Message",
     "claim_due",
     "counts",
     "enqueue",
+    "enqueue_many",
     "is_queued",
     "mark_cancelled",
     "mark_failed",
@@ -39,6 +42,7 @@ __all__ = [
     "mark_undeliverable",
     "person_ref",
     "postpone",
+    "queued_keys",
     "referenced_people",
     "release_stuck",
     "start_sending",
@@ -87,6 +91,44 @@ def with_names(context: Any, names: dict[int, str]) -> Any:
     return context
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message to queue with `enqueue_many` (the fields are `enqueue`'s arguments)."""
+
+    key: str
+    channel: str
+    template: str
+    context: dict[str, Any]
+    person_id: int | None = None
+    destination: str | None = None
+    priority: Priority = Priority.NORMAL
+    not_before: datetime | None = None
+    order_key: str | None = None
+
+
+def _row(message: Message, now: datetime) -> dict[str, Any]:
+    if (message.person_id is None) == (message.destination is None):
+        raise ValueError("a delivery goes to a person or to a destination, not both")
+    return {
+        "idempotency_key": message.key,
+        "person_id": message.person_id,
+        "destination": message.destination,
+        "priority": int(message.priority),
+        "channel": message.channel,
+        "template": message.template,
+        "context": message.context,
+        "status": DeliveryStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": message.not_before or now,
+        "created_at": now,
+        "order_key": message.order_key,
+    }
+
+
+def _insert(session: AsyncSession) -> Any:
+    return sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
+
+
 async def enqueue(
     session: AsyncSession,
     *,
@@ -104,38 +146,58 @@ async def enqueue(
     """Queue a message once per key, to a person or to a place (`destination`, e.g. the
     staff channel); returns the new delivery's id, or None if that key was already queued.
     Rows sharing an `order_key` are delivered in the order they were queued."""
-    if (person_id is None) == (destination is None):
-        raise ValueError("a delivery goes to a person or to a destination, not both")
-    values = {
-        "idempotency_key": key,
-        "person_id": person_id,
-        "destination": destination,
-        "priority": int(priority),
-        "channel": channel,
-        "template": template,
-        "context": context,
-        "status": DeliveryStatus.PENDING,
-        "attempts": 0,
-        "next_attempt_at": not_before or now,
-        "created_at": now,
-        "order_key": order_key,
-    }
+    message = Message(
+        key, channel, template, context, person_id, destination, priority, not_before, order_key
+    )
     # one atomic statement: two replicas queuing the same logical message cannot both win,
     # and the loser's transaction is not broken by a unique-key error
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else postgresql_insert
     new_id = await session.scalar(
-        insert(Delivery)
-        .values(**values)
+        _insert(session)(Delivery)
+        .values(**_row(message, now))
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
         .returning(Delivery.id)
     )
     return int(new_id) if new_id is not None else None
 
 
+async def enqueue_many(
+    session: AsyncSession, messages: Sequence[Message], now: datetime
+) -> set[str]:
+    """Queue many messages at once, each once per key (a tick's batch); returns the keys
+    queued now (a key queued before is not).
+
+    One statement for the batch: the driver's executemany, which SQLAlchemy sends as
+    multi-row INSERTs ("insertmanyvalues", compiled once and cached); as in `enqueue`,
+    ON CONFLICT DO NOTHING skips a key another replica queued."""
+    # a key twice in one batch: the first one, as two `enqueue` calls would do
+    firsts = {message.key: message for message in reversed(messages)}
+    rows = [_row(message, now) for message in messages if firsts[message.key] is message]
+    if not rows:
+        return set()
+    table = Delivery.__table__
+    queued = await session.execute(
+        _insert(session)(table)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.idempotency_key),
+        rows,
+    )
+    return set(queued.scalars())
+
+
 async def is_queued(session: AsyncSession, key: str) -> bool:
     """Whether a message with this idempotency key was ever queued."""
     found = await session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key))
     return found is not None
+
+
+async def queued_keys(session: AsyncSession, keys: Collection[str]) -> set[str]:
+    """Those of the idempotency keys ever queued: `is_queued` for many."""
+    if not keys:
+        return set()
+    found = await session.scalars(
+        select(Delivery.idempotency_key).where(Delivery.idempotency_key.in_(keys))
+    )
+    return set(found)
 
 
 def _claimable(now: datetime) -> Any:

@@ -38,6 +38,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: needs MENTORBOT_TEST_DATABASE_URL")
+    config.addinivalue_line("markers", "slow: takes more than 10 s")
 
 
 async def reset_postgres(url: str) -> None:

@@ -17,6 +17,7 @@ from bot.cli import (
     pair_actions,
     pairs,
     people,
+    purge,
     report,
     review,
     run,
@@ -46,6 +47,7 @@ events.register(app)
 report.register(app)
 export.register(app)
 audit.register(app)
+purge.register(app)
 imports.register(app)
 people.register(app)  # mentorbot youths …, mentorbot mentors …
 pair_actions.register(app)  # mentorbot pairs …

@@ -7,15 +7,19 @@ import asyncio
 import logging
 import unicodedata
 from collections.abc import Awaitable, Callable
-from typing import NoReturn, TypeVar
+from typing import NoReturn, TextIO, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.container import Services, build
+from bot.logs import stream_handler
+from bot.ops_alerts import OpsAlerts, build_ops_alerts
 from bot.settings import Settings, SettingsError, load_settings
+from conversations.core.clock import Clock, SystemClock
 from conversations.rules.eligibility import RulesError
 from conversations.staff import people
 from storage.database import DatabaseUnavailable, reachable, upgrade
@@ -117,20 +121,55 @@ def settings() -> Settings:
 OWN_LOGGERS = ("bot", "handlers", "conversations", "scheduler", "storage")
 
 
-def configure_logging(settings: Settings) -> None:
+# the names our handlers carry on the root logger (replaced, not added, when configured again)
+_HANDLER_NAMES = ("mentorbot", "mentorbot-ops")
+
+
+def configure_logging(
+    settings: Settings, *, stream: TextIO | None = None, clock: Clock | None = None
+) -> OpsAlerts | None:
     """Our INFO lines at MENTORBOT_LOG_LEVEL; third-party libraries (APScheduler's "job
-    executed" every two seconds, httpx's every request with the bot token in its URL,
-    alembic's schema check) only from WARNING, unless the level asked is DEBUG."""
+    executed" every two seconds, httpx's every request, alembic's schema check) only from
+    WARNING, unless the level asked is DEBUG. Lines as text or JSON (MENTORBOT_LOG_FORMAT),
+    scrubbed of tokens, emails and what people wrote (`bot.logs`), on stderr (or `stream`);
+    ERROR lines summarised in SLACK_OPS_CHANNEL when it is set (the handler is returned)."""
     level = settings.log_level.upper()
     debugging = level == "DEBUG"
-    logging.basicConfig(
-        level=logging.DEBUG if debugging else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() in _HANDLER_NAMES]:
+        root.removeHandler(handler)
+    written = stream_handler(settings.log_format, _secrets(settings), stream)
+    written.set_name(_HANDLER_NAMES[0])
+    root.addHandler(written)
+    root.setLevel(logging.DEBUG if debugging else logging.WARNING)
     for name in OWN_LOGGERS:
         logging.getLogger(name).setLevel(level)
-    # httpx writes the bot token in every URL it logs: never below WARNING
+    # httpx logs every request (with the bot token in its URL, scrubbed): noise below WARNING
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    alerts = build_ops_alerts(settings, clock or SystemClock())
+    if alerts is not None:
+        alerts.set_name(_HANDLER_NAMES[1])
+        root.addHandler(alerts)
+    return alerts
+
+
+def _secrets(settings: Settings) -> list[str]:
+    """The settings' secrets, hidden from every log line should a library write one."""
+    found = [
+        secret.get_secret_value()
+        for secret in (
+            settings.telegram_bot_token,
+            settings.telegram_webhook_secret,
+            settings.slack_bot_token,
+            settings.slack_app_token,
+            settings.slack_signing_secret,
+        )
+        if secret is not None
+    ]
+    password = make_url(settings.database_url).password
+    if password:
+        found.append(str(password))
+    return found
 
 
 def run_with_services(work: Callable[[Services], Awaitable[T]], *, migrate: bool = True) -> T:

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.cli.common import console
 from bot.container import Services, build_slack, dispatcher
+from scheduler import leadership
 from storage import outbox
 
 # the setting a platform's messages wait for when this process has no sender for it
@@ -40,9 +41,16 @@ async def send_now(services: Services) -> None:
     if not found:
         console.print("Messages will go out when the bot runs (`mentorbot run`).")
         return
+    # on PostgreSQL a running replica may hold a platform's dispatch lock: it sends those
+    lock = leadership.for_database(services.db)
     try:
-        report = await dispatcher(services, found).run_until_empty()
+        led = await lock.lead(found)
+        if busy := sorted(set(found) - led):
+            console.print(f"Another process is sending {', '.join(busy)}: it sends those.")
+        chosen = {channel: sender for channel, sender in found.items() if channel in led}
+        report = await dispatcher(services, chosen).run_until_empty()
     finally:
+        await lock.release()
         await close(found)
     # rows still due after the run are for a platform this process has no sender for (the
     # dispatcher only claims its senders' channels): queued too, whichever command queued them

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Protocol, cast
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,7 +22,8 @@ from conversations.core.actor import Actor, NoStaff, StaffDirectory
 from conversations.core.clock import Clock
 from conversations.core.messages import Channel, Incoming, Kind, Labels, Reply
 from conversations.core.programme import ProgrammeConfig
-from conversations.core.response import NotAllowed, Response
+from conversations.core.response import NotAllowed, Outcome, Response
+from conversations.core.throttle import Throttle, Verdict
 from conversations.core.turn import Turn, pick_locale
 from conversations.rules.eligibility import EligibilityRules
 from storage import audit, people
@@ -35,6 +37,9 @@ logger = logging.getLogger(__name__)
 # Channels where a stranger writing to the bot is a youth registering (Slack people are
 # registered by staff).
 SELF_REGISTERING = frozenset({Channel.TELEGRAM, Channel.CONSOLE})
+# What the throttle counts: what a person says, presses or submits (not the App Home
+# opened, nor the bot blocked or unblocked).
+THROTTLED = frozenset(Kind) - {Kind.OPENED, Kind.BLOCKED, Kind.UNBLOCKED}
 
 
 class Router(Protocol):
@@ -84,6 +89,9 @@ class Engine:
         self._routers = routers
         self._staff = staff or NoStaff()
         self._labels = labels
+        self._throttle = Throttle(
+            config.throttle_per_minute, timedelta(minutes=config.throttle_pause_minutes)
+        )
 
     @property
     def rules(self) -> EligibilityRules:
@@ -101,24 +109,45 @@ class Engine:
             if incoming.channel is Channel.SLACK
             else False
         )
+        verdict = self._count(incoming, is_staff)
+        if verdict is Verdict.IGNORE:
+            return Response(outcome=Outcome.REFUSED)
+        throttled = verdict is Verdict.TELL
         try:
             if self._serial is None:
-                return await self._handle(incoming, is_staff)
+                return await self._handle(incoming, is_staff, throttled)
             async with self._serial:
                 return cast(
-                    Response, await retry_when_locked(lambda: self._handle(incoming, is_staff))
+                    Response,
+                    await retry_when_locked(lambda: self._handle(incoming, is_staff, throttled)),
                 )
         except _Discard as discarded:
             return discarded.response
 
-    async def _handle(self, incoming: Incoming, is_staff: bool) -> Response:
+    def _count(self, incoming: Incoming, is_staff: bool) -> Verdict:
+        """The throttle's verdict, in memory and before any database work (staff never are)."""
+        if is_staff or incoming.kind not in THROTTLED:
+            return Verdict.HANDLE
+        verdict = self._throttle.check(
+            f"{incoming.channel}:{incoming.external_id}", incoming.event_id, self._clock.now()
+        )
+        if verdict is Verdict.TELL:
+            logger.warning(
+                "a %s user sent more than %s messages in a minute: ignored for %s minutes",
+                incoming.channel,
+                self._config.throttle_per_minute,
+                self._config.throttle_pause_minutes,
+            )
+        return verdict
+
+    async def _handle(self, incoming: Incoming, is_staff: bool, throttled: bool) -> Response:
         now = self._clock.now()
         async with self._sessions() as session, session.begin():
             if incoming.event_id is not None and not await people.mark_processed(
                 session, incoming.channel, incoming.event_id, now
             ):
                 logger.info("duplicate %s event %s ignored", incoming.channel, incoming.event_id)
-                return Response()
+                return Response(outcome=Outcome.DUPLICATE)
             # who is talking, their accounts and where they are in a flow: one SELECT
             person, state = await people.find_with_state(
                 session, incoming.channel, incoming.external_id
@@ -145,7 +174,16 @@ class Engine:
                 config=self._config,
                 labels=self._labels,
             )
-            await self._route(turn)
+            if throttled:
+                # the event is recorded (not handled twice) and only the warning said
+                turn.response.outcome = Outcome.REFUSED
+                turn.say(
+                    "mentor.throttled" if turn.actor.is_mentor else "common.throttled",
+                    limit=self._config.throttle_per_minute,
+                    pause_minutes=self._config.throttle_pause_minutes,
+                )
+            else:
+                await self._route(turn)
             turn.response.locale = turn.locale
             if turn.response.form_errors:
                 raise _Discard(turn.response)
@@ -170,6 +208,7 @@ class Engine:
 
     async def _refuse_staff(self, turn: Turn) -> None:
         incoming = turn.incoming
+        turn.response.outcome = Outcome.REFUSED
         await audit.record(
             turn.session,
             # the account that tried, whoever it belongs to

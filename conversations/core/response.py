@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from conversations.core.messages import Attachment, Choice, Form, Reply
@@ -81,6 +82,14 @@ class Home:
     staff: StaffHome | None = None
 
 
+class Outcome(StrEnum):
+    """How the engine dealt with an event (what /metrics counts)."""
+
+    HANDLED = "handled"
+    DUPLICATE = "duplicate"
+    REFUSED = "refused"  # throttled, or a non-staff member at a staff door
+
+
 @dataclass
 class Response:
     """What the adapter does next, in this order: show `form_errors` in the open form (the
@@ -103,6 +112,7 @@ class Response:
     home: Home | None = None
     # the language of the person it answers (form errors are rendered in it)
     locale: str = "fr"
+    outcome: Outcome = Outcome.HANDLED
 
     # the older name of `replies`' builder, used by the mentor flows
     def say(

@@ -14,36 +14,33 @@ stop?" in `silence`; both diagrams are beside those modules (`checkin.mmd`, `sil
 A check-in is unique per pairing, period ("YYYY-MM" in the programme's time zone) and
 respondent, so starting it twice changes nothing twice. Every message has its own outbox
 key, so a tick run twice sends nothing twice.
+
+The work is done for a whole batch of pairs at once in `round_batch` (the scheduler's
+way); the functions here are the same for one pair.
 """
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from conversations.core import codec
-from conversations.core.messages import Channel
 from conversations.core.programme import ProgrammeConfig
-from conversations.mentor.interactions import (
-    CONTACT_KINDS,
-    MENTOR_MESSAGE_CHANNEL,
-    MESSAGES_WINDOW,
-    Kind,
+from conversations.mentor.round_batch import (
+    SETTLED,
+    ContinueChoice,
+    answerable,
+    choices,
+    contacts_logged,
+    continue_choices,
+    escalate_checkins,
+    monthly_rounds,
+    open_checkins,
+    remind_checkins,
+    start_checkins,
 )
-from conversations.pairs.cases import open_alert
-from conversations.pairs.periods import next_due, period_bounds, period_of
-from storage import checkins, mentoring, outbox
-from storage.models import (
-    Checkin,
-    CheckinAnswer,
-    Pairing,
-    PairingStatus,
-    Priority,
-    Role,
-)
+from conversations.mentor.round_batch import ask_to_continue as ask_many_to_continue
+from storage.models import Checkin, Pairing, PairingStatus
 
 __all__ = [
     "SETTLED",
@@ -61,38 +58,9 @@ __all__ = [
     "start_checkin",
 ]
 
-logger = logging.getLogger(__name__)
-
-# answers after which nothing more is asked this month
-SETTLED = (CheckinAnswer.YES, CheckinAnswer.UNREACHABLE)
-
-
-class ContinueChoice(StrEnum):
-    """The answers to "continue, pause or stop the mentoring?" (after silent rounds)."""
-
-    CONTINUE = "continue"
-    PAUSE = "pause"
-    STOP = "stop"
-
 
 class CheckinError(Exception):
     """A check-in that cannot be started; the message says why, for the staff member."""
-
-
-def choices(checkin_id: int) -> list[list[str]]:
-    """The check-in's buttons, as stored with the outbox message."""
-    return [
-        [f"choice.checkin.{answer}", codec.encode("ci", checkin_id, value=answer)]
-        for answer in (CheckinAnswer.YES, CheckinAnswer.NOT_YET, CheckinAnswer.UNREACHABLE)
-    ]
-
-
-def continue_choices(pairing_id: int) -> list[list[str]]:
-    """The buttons of "continue, pause or stop?", as stored with the outbox message."""
-    return [
-        [f"choice.silence.{c.value}", codec.encode("cm", pairing_id, value=c.value)]
-        for c in ContinueChoice
-    ]
 
 
 async def start_checkin(
@@ -111,39 +79,8 @@ async def start_checkin(
         raise CheckinError(f"No pairing {pairing_id}.")
     if pairing.status != PairingStatus.ACTIVE:
         raise CheckinError(f"Pairing {pairing_id} is {pairing.status}: no check-in.")
-    period = period_of(now, config.zone)
-    checkin = await checkins.find(session, pairing.id, period, Role.MENTOR)
-    if checkin is None:
-        checkin = await checkins.ask(session, pairing.id, period, Role.MENTOR, now)
-    pairing.next_checkin_due_at = next_due(now, pairing.checkin_day, config.zone)
-    if not notify:
-        return checkin
-    await outbox.enqueue(
-        session,
-        key=f"checkin:{pairing.id}:{period}:ask",
-        person_id=pairing.mentor_id,
-        channel=Channel.SLACK,
-        template="checkin.ask",
-        context={
-            "mentee": outbox.person_ref(pairing.youth_id),
-            "period": period,
-            "choices": choices(checkin.id),
-            # "you exchanged 6 messages with Inès: did you also meet?"
-            "messages": await mentoring.count_interactions_since(
-                session, pairing.id, (Kind.MESSAGE,), now - MESSAGES_WINDOW
-            ),
-        },
-        now=now,
-    )
-    return checkin
-
-
-def answerable(checkin: Checkin, now: datetime, config: ProgrammeConfig) -> bool:
-    """A check-in can be answered during its month, and until its escalation even after
-    the month ended (one asked on the 28th keeps its reminder and a few days to answer)."""
-    if checkin.period == period_of(now, config.zone):
-        return True
-    return now < checkin.asked_at + timedelta(days=config.nudges.checkin_escalation_days)
+    made = await start_checkins(session, [pairing], now=now, config=config, notify=notify)
+    return made[pairing.id]
 
 
 async def contact_logged(
@@ -151,22 +88,7 @@ async def contact_logged(
 ) -> bool:
     """A contact (or the first meeting) of the pair was logged as happening in that time,
     or the mentor wrote to the youth through the bot (a pair that talks is not nagged)."""
-    if await mentoring.has_interaction(session, pairing_id, CONTACT_KINDS, since, until):
-        return True
-    return await mentoring.has_interaction(
-        session, pairing_id, (Kind.MESSAGE,), since, until, channel=MENTOR_MESSAGE_CHANNEL
-    )
-
-
-async def _left_unanswered(
-    session: AsyncSession, checkin: Checkin, config: ProgrammeConfig
-) -> bool:
-    # "not yet" is an answer (no contact, but the mentor is there); so is a contact logged
-    # that month through the App Home instead of the check-in's buttons
-    if checkin.answer is not None:
-        return False
-    start, end = period_bounds(checkin.period, config.zone)
-    return not await contact_logged(session, checkin.pairing_id, start, end)
+    return bool(await contacts_logged(session, [(pairing_id, since, until)]))
 
 
 async def open_checkin(
@@ -179,39 +101,15 @@ async def open_checkin(
 ) -> Checkin:
     """Start this month's check-in and arm its follow-up: one automatic reminder (unless the
     mentor already asked for one, or one went out) and the staff escalation."""
-    made = await start_checkin(
-        session, pairing_id=pairing.id, now=now, config=config, notify=notify
-    )
-    if made.answer in SETTLED:
-        return made
-    nudges = config.nudges
-    if made.escalate_at is None:
-        # once per period all the same: the alert's outbox key names the period
-        made.escalate_at = now + timedelta(days=nudges.checkin_escalation_days)
-    if made.remind_at is None and made.reminded_at is None:
-        made.remind_at = now + timedelta(days=nudges.checkin_reminder_days)
-    return made
+    made = await open_checkins(session, [pairing], now=now, config=config, notify=notify)
+    return made[pairing.id]
 
 
 async def ask_to_continue(
     session: AsyncSession, *, pairing: Pairing, period: str, now: datetime
 ) -> bool:
     """Ask a silent mentor whether to continue, pause or stop (once per period)."""
-    queued = await outbox.enqueue(
-        session,
-        key=f"continue:{pairing.id}:{period}:mentor",
-        person_id=pairing.mentor_id,
-        channel=Channel.SLACK,
-        template="silence.ask",
-        context={
-            "mentee": outbox.person_ref(pairing.youth_id),
-            "rounds": pairing.mentor_silent_rounds,
-            "choices": continue_choices(pairing.id),
-        },
-        now=now,
-        priority=Priority.NORMAL,
-    )
-    return queued is not None
+    return bool(await ask_many_to_continue(session, [pairing], period=period, now=now))
 
 
 async def monthly_round(
@@ -223,25 +121,7 @@ async def monthly_round(
     Returns whether a round ran; a pair that is not active or not due is left alone, so
     calling it twice in a month changes nothing twice.
     """
-    if pairing.status != PairingStatus.ACTIVE:
-        return False
-    if pairing.next_checkin_due_at is None or pairing.next_checkin_due_at > now:
-        return False
-    period = period_of(now, config.zone)
-    previous = await checkins.latest_before(session, pairing.id, Role.MENTOR, period)
-    # a round that asked "continue?" has no check-in: the one before it stays the latest,
-    # and while the question is unanswered that round is silent too
-    if previous is not None and await _left_unanswered(session, previous, config):
-        pairing.mentor_silent_rounds += 1
-    else:
-        pairing.mentor_silent_rounds = 0
-    if pairing.mentor_silent_rounds >= config.nudges.silent_rounds_before_asking:
-        # programme rule: after a few silent rounds, ask instead of nudging again
-        await ask_to_continue(session, pairing=pairing, period=period, now=now)
-        pairing.next_checkin_due_at = next_due(now, pairing.checkin_day, config.zone)
-        return True
-    await open_checkin(session, pairing=pairing, now=now, config=config)
-    return True
+    return bool(await monthly_rounds(session, [pairing], now=now, config=config))
 
 
 async def remind_checkin(
@@ -253,40 +133,7 @@ async def remind_checkin(
     The first reminder of a period (automatic, or asked for with "not yet") is the one the
     programme allows; after it, only a reminder the mentor asked for again goes out.
     """
-    if checkin.respondent_role != Role.MENTOR:
-        logger.warning("check-in %s is not a mentor's: no mentor reminder", checkin.id)
-        return False
-    due, checkin.remind_at = checkin.remind_at, None
-    if due is None:
-        return False
-    pairing = await session.get(Pairing, checkin.pairing_id)
-    if pairing is None or pairing.status != PairingStatus.ACTIVE:
-        return False
-    if checkin.answer in SETTLED or not answerable(checkin, now, config):
-        return False
-    start, _end = period_bounds(checkin.period, config.zone)
-    if await contact_logged(session, pairing.id, start):
-        return False
-    key = f"checkin:{pairing.id}:{checkin.period}:remind"
-    if checkin.reminded_at is not None:
-        # the mentor asked for this one after the first reminder: its own key
-        key = f"{key}:{due.astimezone(UTC):%Y%m%dT%H%M}"
-    queued = await outbox.enqueue(
-        session,
-        key=key,
-        person_id=pairing.mentor_id,
-        channel=Channel.SLACK,
-        template="checkin.reminder",
-        context={
-            "mentee": outbox.person_ref(pairing.youth_id),
-            "period": checkin.period,
-            "choices": choices(checkin.id),
-        },
-        now=now,
-        priority=Priority.NORMAL,
-    )
-    checkin.reminded_at = checkin.reminded_at or now
-    return queued is not None
+    return bool(await remind_checkins(session, [checkin], now=now, config=config))
 
 
 async def escalate_checkin(
@@ -294,26 +141,4 @@ async def escalate_checkin(
 ) -> bool:
     """At `escalate_at`: a check-in still without an answer (or answered "not yet") and no
     contact logged since its month began gets a staff alert instead of a third message."""
-    if checkin.respondent_role != Role.MENTOR:
-        logger.warning("check-in %s is not a mentor's: no escalation here", checkin.id)
-        return False
-    checkin.escalate_at = None
-    pairing = await session.get(Pairing, checkin.pairing_id)
-    if pairing is None or pairing.status != PairingStatus.ACTIVE:
-        return False
-    if checkin.answer in SETTLED:
-        return False
-    start, _end = period_bounds(checkin.period, config.zone)
-    if await contact_logged(session, pairing.id, start):
-        return False
-    # a case, in the day's digest of unanswered check-ins; once per pair and month
-    opened = await open_alert(
-        session,
-        pairing=pairing,
-        topic="checkin_unanswered",
-        since=start,
-        actor="scheduler",
-        now=now,
-        config=config,
-    )
-    return opened is not None
+    return bool(await escalate_checkins(session, [checkin], now=now, config=config))

@@ -19,7 +19,7 @@ or tick writes to the staff destination itself (a test greps for it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +39,7 @@ __all__ = [
     "again_to_staff",
     "alert_staff",
     "alert_to_digest",
+    "alerts_to_digest",
     "case_to_staff",
     "digest_key",
     "digest_to_staff",
@@ -199,27 +200,57 @@ async def alert_to_digest(
     """Add an alert case (`entry`: its `case_id`, pair, names and figures) to the day's
     digest post of `topic`: appended while the post waits to be sent; once it is sent (or
     full), a next post in its thread collects the day's later alerts."""
+    await alerts_to_digest(session, topic=topic, entries=[entry], now=now, config=config)
+
+
+async def alerts_to_digest(
+    session: AsyncSession,
+    *,
+    topic: str,
+    entries: Sequence[Mapping[str, Any]],
+    now: datetime,
+    config: ProgrammeConfig,
+) -> None:
+    """`alert_to_digest` for many alerts of one topic at once (a tick's batch): the last
+    post still waiting is filled up to `DIGEST_LINES`, then new posts of at most that many
+    lines each; as many writes as posts, not one per alert."""
+    if not entries:
+        return
     base = digest_key(topic, now, config)
     last, count = await cases.latest_part(session, base)
-    line, button = dict(entry), take_choice(int(entry["case_id"]))
-    if last is not None and len(last.context.get("entries", [])) < DIGEST_LINES:
-        context = dict(last.context)
-        context["entries"] = [*context.get("entries", []), line]
-        context["choices"] = [*context.get("choices", []), button]
-        if await cases.append_to_pending(session, last, context, now):
-            return
-    context = {"topic": topic, "part": count + 1, "entries": [line], "choices": [button]}
-    first = await cases.first_part(session, base) if count else None
-    if first is not None and first.sent_ref:
-        context["thread_ts"] = first.sent_ref
-    await _enqueue(
-        session,
-        key=base if not count else f"{base}:{count + 1}",
-        template="staff.digest",
-        context=context,
-        now=now,
-        config=config,
-    )
+    lines = [dict(entry) for entry in entries]
+    if last is not None:
+        room = DIGEST_LINES - len(last.context.get("entries", []))
+        if room > 0:
+            context = dict(last.context)
+            added = lines[:room]
+            context["entries"] = [*context.get("entries", []), *added]
+            context["choices"] = [
+                *context.get("choices", []),
+                *(take_choice(int(line["case_id"])) for line in added),
+            ]
+            if await cases.append_to_pending(session, last, context, now):
+                lines = lines[room:]
+    first = await cases.first_part(session, base) if count and lines else None
+    for start in range(0, len(lines), DIGEST_LINES):
+        part = lines[start : start + DIGEST_LINES]
+        context = {
+            "topic": topic,
+            "part": count + 1,
+            "entries": part,
+            "choices": [take_choice(int(line["case_id"])) for line in part],
+        }
+        if first is not None and first.sent_ref:
+            context["thread_ts"] = first.sent_ref
+        await _enqueue(
+            session,
+            key=base if not count else f"{base}:{count + 1}",
+            template="staff.digest",
+            context=context,
+            now=now,
+            config=config,
+        )
+        count += 1
 
 
 async def to_case_thread(

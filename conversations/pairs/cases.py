@@ -17,6 +17,8 @@ Every post to the staff channel goes through `conversations.pairs.alerts`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,23 +32,25 @@ from conversations.core.turn import Turn
 from conversations.pairs.alerts import (
     DIGEST_LINES,
     again_to_staff,
-    alert_to_digest,
+    alerts_to_digest,
     case_to_staff,
     take_choice,
     to_case_thread,
     view_pair_choice,
 )
 from conversations.rules.calendar import SendingWindow, is_holiday
-from storage import audit, cases, outbox, relay_files
-from storage.models import Case, CaseKind, Pairing
+from storage import audit, batches, cases, outbox, relay_files
+from storage.models import Case, Pairing
 
 __all__ = [
     "ANSWER_TEMPLATES",
     "RAISE_AGAIN_WORKING_DAYS",
+    "Alert",
     "add_to_case",
     "answered_case_of",
     "case_choices",
     "open_alert",
+    "open_alerts",
     "open_case",
     "opened_key",
     "person_replied",
@@ -151,6 +155,16 @@ async def open_case(
     return case
 
 
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert of a batch for `open_alerts`: about `pairing`, unless a case of the topic
+    was opened for it at or after `since`; `days` for the digest line."""
+
+    pairing: Pairing
+    since: datetime
+    days: int | None = None
+
+
 async def open_alert(
     session: AsyncSession,
     *,
@@ -166,40 +180,70 @@ async def open_alert(
     "first_meeting_missing", "checkin_unanswered"...) opens a case, listed in the day's
     digest of that topic. Once per alert: None when a case of that topic was opened for
     the pair at or after `since` (the start of the silence, of the month...)."""
-    if await cases.alert_since(session, pairing_id=pairing.id, topic=topic, since=since):
-        return None
-    case = await cases.open_case(
+    opened = await open_alerts(
         session,
-        kind=CaseKind.ALERT,
-        person_id=None,
-        pairing_id=pairing.id,
-        text=None,
-        now=now,
+        [Alert(pairing, since, days)],
         topic=topic,
-        raise_again_at=raise_again_at(now, config.nudges.window, config.zone),
-    )
-    await alert_to_digest(
-        session,
-        topic=topic,
-        entry={
-            "case_id": case.id,
-            "pairing": pairing.id,
-            "mentor": outbox.person_ref(pairing.mentor_id),
-            "mentee": outbox.person_ref(pairing.youth_id),
-            "days": days,
-        },
+        actor=actor,
         now=now,
         config=config,
     )
-    await audit.record(
-        session,
-        actor=actor,
-        action="staff_alerted",
-        now=now,
-        subject_person_id=pairing.youth_id,
-        detail={"pairing": pairing.id, "kind": topic, "case": case.id},
+    return opened.get(pairing.id)
+
+
+async def open_alerts(
+    session: AsyncSession,
+    alerts: Sequence[Alert],
+    *,
+    topic: str,
+    actor: str,
+    now: datetime,
+    config: ProgrammeConfig,
+) -> dict[int, Case]:
+    """`open_alert` for a batch of alerts of one topic: the cases opened, by pairing id
+    (a pair already alerted since its `since`, or twice in the batch, gets one case at most)."""
+    first: dict[int, Alert] = {}
+    for alert in alerts:
+        first.setdefault(alert.pairing.id, alert)
+    raised = await batches.alerted_since(
+        session, topic, {pairing_id: alert.since for pairing_id, alert in first.items()}
     )
-    return case
+    fresh = [alert for pairing_id, alert in first.items() if pairing_id not in raised]
+    if not fresh:
+        return {}
+    made = await batches.open_alert_cases(
+        session,
+        [alert.pairing.id for alert in fresh],
+        topic=topic,
+        now=now,
+        raise_again_at=raise_again_at(now, config.nudges.window, config.zone),
+    )
+    await alerts_to_digest(
+        session,
+        topic=topic,
+        entries=[
+            {
+                "case_id": made[alert.pairing.id].id,
+                "pairing": alert.pairing.id,
+                "mentor": outbox.person_ref(alert.pairing.mentor_id),
+                "mentee": outbox.person_ref(alert.pairing.youth_id),
+                "days": alert.days,
+            }
+            for alert in fresh
+        ],
+        now=now,
+        config=config,
+    )
+    for alert in fresh:
+        await audit.record(
+            session,
+            actor=actor,
+            action="staff_alerted",
+            now=now,
+            subject_person_id=alert.pairing.youth_id,
+            detail={"pairing": alert.pairing.id, "kind": topic, "case": made[alert.pairing.id].id},
+        )
+    return made
 
 
 async def answered_case_of(session: AsyncSession, person_id: int) -> Case | None:

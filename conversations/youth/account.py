@@ -292,7 +292,7 @@ async def _privacy(turn: Turn) -> None:
         return
     turn.say(
         "privacy.notice_info",
-        retention_days=turn.config.retention_days,
+        **turn.config.retention.notice(),
         consented_at=turn.person.consent_at,
     )
     await resume_flow(turn)

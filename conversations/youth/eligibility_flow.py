@@ -175,7 +175,7 @@ def _privacy_choices() -> tuple[Choice, ...]:
 
 
 def _privacy_context(turn: Turn) -> dict[str, Any]:
-    return {"retention_days": turn.config.retention_days}
+    return turn.config.retention.notice()
 
 
 async def _on_privacy(turn: Turn) -> None:

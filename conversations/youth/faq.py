@@ -115,7 +115,10 @@ def ask_index(turn: Turn) -> None:
 async def search(turn: Turn, text: str) -> None:
     """`/faq <text>`: the answer to `text`, or the offer to ask the team; the topics when
     `text` is too short to be a question."""
-    text = text.strip()[:MAX_TEXT]
+    text = text.strip()
+    if len(text) > MAX_TEXT:
+        turn.say("human.too_long", limit=MAX_TEXT)
+        return
     if is_too_short(text):
         ask_index(turn)
         return
@@ -187,7 +190,7 @@ def _context(turn: Turn) -> dict[str, Any]:
         },
         "review_delay_days": config.review_delay_days,
         "pairing_delay_weeks": config.pairing_delay_weeks,
-        "retention_days": config.retention_days,
+        **config.retention.notice(),
     }
 
 

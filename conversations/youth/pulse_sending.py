@@ -5,6 +5,7 @@ answers and the whole picture)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -15,12 +16,11 @@ from conversations.core.messages import Channel, Choice
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs.agreement import PulseAnswer
 from conversations.pairs.periods import next_due, period_of, previous_period
-from storage import checkins, outbox, people
+from storage import batches, checkins, outbox
 from storage.models import (
     Checkin,
     Pairing,
     PairingStatus,
-    Person,
     Priority,
     Role,
 )
@@ -81,13 +81,6 @@ def _continue_key(pairing_id: int, period: str) -> str:
     return f"continue:{pairing_id}:{period}:youth"
 
 
-async def _reachable_on_telegram(session: AsyncSession, youth: Person | None) -> bool:
-    if youth is None or youth.erased_at is not None or youth.unreachable_at is not None:
-        return False
-    identity = await people.identity_id_on(session, youth.id, Channel.TELEGRAM)
-    return identity is not None
-
-
 async def send_pulse(
     session: AsyncSession, *, pairing: Pairing, now: datetime, config: ProgrammeConfig
 ) -> bool:
@@ -97,32 +90,60 @@ async def send_pulse(
     After `config.nudges.silent_rounds_before_asking` pulses unanswered in a row, the youth
     is asked whether to continue, pause or stop instead (once per period).
     """
-    if pairing.status != PairingStatus.ACTIVE:
-        pairing.next_pulse_due_at = None  # armed again when the pairing resumes
-        return False
+    return bool(await send_pulses(session, [pairing], now=now, config=config))
+
+
+async def send_pulses(
+    session: AsyncSession, pairings: Sequence[Pairing], *, now: datetime, config: ProgrammeConfig
+) -> set[int]:
+    """`send_pulse` for a batch of pairings (the scheduler's way: a few statements for the
+    whole batch); returns the ids of the pairings whose youth got a message queued now."""
     zone = config.zone
     period = period_of(now, zone)
-    # keep the pair's pulse day (chosen at pairing, apart from the mentor's check-in day)
-    day = (
-        pairing.next_pulse_due_at.astimezone(zone).day
-        if pairing.next_pulse_due_at is not None
-        else pairing.checkin_day
+    active = []
+    for pairing in pairings:
+        if pairing.status != PairingStatus.ACTIVE:
+            pairing.next_pulse_due_at = None  # armed again when the pairing resumes
+            continue
+        # keep the pair's pulse day (chosen at pairing, apart from the mentor's check-in day)
+        day = (
+            pairing.next_pulse_due_at.astimezone(zone).day
+            if pairing.next_pulse_due_at is not None
+            else pairing.checkin_day
+        )
+        pairing.next_pulse_due_at = next_due(now, day, zone)
+        active.append(pairing)
+    reachable = await batches.reachable_on(
+        session, {pairing.youth_id for pairing in active}, Channel.TELEGRAM
     )
-    pairing.next_pulse_due_at = next_due(now, day, zone)
-    youth = await session.get(Person, pairing.youth_id)
-    if not await _reachable_on_telegram(session, youth):
-        return False
-    if await youth_checkin(session, pairing.id, period) is not None or await outbox.is_queued(
-        session, _continue_key(pairing.id, period)
-    ):
-        return False  # this month's round was already asked
-    previous = await youth_checkin(session, pairing.id, previous_period(period))
-    if previous is not None and previous.answer is None:
-        pairing.youth_silent_rounds += 1
-    if pairing.youth_silent_rounds >= config.nudges.silent_rounds_before_asking:
-        # programme rule: after a few silent rounds, ask rather than nudge again
-        queued = await outbox.enqueue(
-            session,
+    candidates = [pairing for pairing in active if pairing.youth_id in reachable]
+    ids = [pairing.id for pairing in candidates]
+    asked = await checkins.find_many(session, ids, period, Role.YOUTH)
+    asked_to_continue = await outbox.queued_keys(
+        session, [_continue_key(pairing_id, period) for pairing_id in ids]
+    )
+    # this month's round already asked: nothing more
+    fresh = [
+        pairing
+        for pairing in candidates
+        if pairing.id not in asked and _continue_key(pairing.id, period) not in asked_to_continue
+    ]
+    previous = await checkins.find_many(
+        session, [pairing.id for pairing in fresh], previous_period(period), Role.YOUTH
+    )
+    for pairing in fresh:
+        before = previous.get(pairing.id)
+        if before is not None and before.answer is None:
+            pairing.youth_silent_rounds += 1
+    # programme rule: after a few silent rounds, ask rather than nudge again
+    rounds = config.nudges.silent_rounds_before_asking
+    asking = [pairing for pairing in fresh if pairing.youth_silent_rounds >= rounds]
+    pulsed = [pairing for pairing in fresh if pairing.youth_silent_rounds < rounds]
+    rows = await checkins.ask_many(
+        session, [pairing.id for pairing in pulsed], period, Role.YOUTH, now
+    )
+    messages = [
+        outbox.Message(
             key=_continue_key(pairing.id, period),
             person_id=pairing.youth_id,
             channel=Channel.TELEGRAM,
@@ -131,23 +152,24 @@ async def send_pulse(
                 "mentor": outbox.person_ref(pairing.mentor_id),
                 "choices": continue_choices(pairing.id),
             },
-            now=now,
             priority=Priority.NORMAL,
         )
-        return queued is not None
-    row = await checkins.ask(session, pairing.id, period, Role.YOUTH, now)
-    queued = await outbox.enqueue(
-        session,
-        key=f"pulse:{pairing.id}:{period}",
-        person_id=pairing.youth_id,
-        channel=Channel.TELEGRAM,
-        template="pulse.ask",
-        context={
-            "mentor": outbox.person_ref(pairing.mentor_id),
-            "period": period,
-            "choices": contact_choices(row.id),
-        },
-        now=now,
-        priority=Priority.LOW,
-    )
-    return queued is not None
+        for pairing in asking
+    ] + [
+        outbox.Message(
+            key=f"pulse:{pairing.id}:{period}",
+            person_id=pairing.youth_id,
+            channel=Channel.TELEGRAM,
+            template="pulse.ask",
+            context={
+                "mentor": outbox.person_ref(pairing.mentor_id),
+                "period": period,
+                "choices": contact_choices(rows[pairing.id].id),
+            },
+            priority=Priority.LOW,
+        )
+        for pairing in pulsed
+    ]
+    owners = asking + pulsed
+    keys = {message.key: owner.id for message, owner in zip(messages, owners, strict=True)}
+    return {keys[key] for key in await outbox.enqueue_many(session, messages, now)}

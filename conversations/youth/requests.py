@@ -42,7 +42,11 @@ async def ask_team(turn: Turn, message: str | None) -> bool:
     if waiting is not None:
         turn.say("human.already_requested", since=waiting.created_at)
         return False
-    text = message.strip()[:MAX_MESSAGE] if message and message.strip() else None
+    if message and len(message.strip()) > MAX_MESSAGE:
+        # not cut behind their back: they shorten it (nothing is opened meanwhile)
+        turn.say("human.too_long", limit=MAX_MESSAGE)
+        return False
+    text = message.strip() if message and message.strip() else None
     support.add_request(session, person_id=turn.person.id, kind="human", message=text, now=turn.now)
     paired = await mentoring.youth_pairing(session, turn.person.id)
     await cases.open_case(

@@ -2,14 +2,17 @@
 
 Listeners (in `listeners/`) only translate: a payload becomes an `Incoming` for the engine
 (`handlers.slack.incoming`), the engine's `Response` becomes Web API calls here. Every
-listener acknowledges within Slack's 3 seconds: at once for events, commands and buttons
-(the work follows in a task), after the engine for a modal submission (whose errors must be
-in the acknowledgement, so the form stays open with what was typed).
+listener acknowledges within Slack's 3 seconds: at once for commands, buttons and events
+with files (the work follows in a task), after the engine for a message without files (so
+that one the database could not take is answered 500 and Slack delivers it again) and for a
+modal submission (whose errors must be in the acknowledgement, so the form stays open with
+what was typed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Awaitable, Mapping
@@ -28,6 +31,8 @@ from handlers.slack.blocks import SlackRenderer, Templates, answered_blocks
 from handlers.slack.home import home_view
 from handlers.slack.incoming import Posted, SharedFile
 from handlers.text import storable_incoming
+from storage.database import DatabaseUnavailable
+from storage.errors import unreachable
 
 logger = logging.getLogger(__name__)
 
@@ -109,15 +114,51 @@ class SlackBot:
         await self._idle.wait()
 
     async def on_error(self, error: Exception, body: dict[str, Any]) -> None:
+        if isinstance(error, DatabaseUnavailable):
+            # answered 500 on purpose, so that Slack delivers the event again (`first`)
+            logger.warning("database unavailable: Slack %s left for a retry", body.get("type"))
+            return
         logger.error("error while handling a Slack request (%s)", body.get("type"), exc_info=error)
+
+    async def apologise(self, user_id: str) -> None:
+        """Tell the person their request could not be handled now: try again in a moment
+        (nothing of it was stored; the button pressed still works)."""
+        reply = Reply("mentor.unavailable", locale=self.default_locale)
+        with contextlib.suppress(SlackApiError, aiohttp.ClientError, TimeoutError):
+            await self.say(user_id, [reply])
 
     # -- the engine's responses
 
     async def handle(self, incoming: Incoming, *, message: Mapping[str, str] | None = None) -> None:
         """Hand an event to the engine and do what its response says."""
         incoming = storable_incoming(incoming)
-        response = await self.engine.handle(incoming)
+        try:
+            response = await self.engine.handle(incoming)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            # acknowledged already: Slack will not send it again, the person must
+            logger.warning("database unavailable: a Slack %s was not handled", incoming.kind)
+            if incoming.kind is not Kind.OPENED:
+                await self.apologise(incoming.external_id)
+            return
         await self.respond(incoming, response, message=message)
+
+    async def first(self, incoming: Incoming, *, last_try: bool) -> Response | None:
+        """The engine's response to an event handled before it is acknowledged (a message
+        without files), so that while the database is out of reach the event is answered
+        500 and Slack delivers it again (raises `DatabaseUnavailable`). On Slack's last
+        try, the person is told to try again in a moment instead (None)."""
+        try:
+            return await self.engine.handle(incoming)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            if not last_try:
+                raise DatabaseUnavailable("the database is out of reach") from None
+            logger.warning("database unavailable on Slack's last try of a %s", incoming.kind)
+            self.later(self.apologise(incoming.external_id))
+            return None
 
     async def receive(self, posted: Posted) -> None:
         """A message a person posted: its files downloaded, then handed to the engine."""
@@ -170,7 +211,12 @@ class SlackBot:
             await self._settle(message, response.update)
         trigger = incoming.trigger_id
         if response.form is not None and trigger:
-            await self.client.views_open(trigger_id=trigger, view=self.view.modal(response.form))
+            view = self.view.modal(response.form)
+            if incoming.metadata.get("in_modal"):
+                # from a button in a window (a pair's Close): the form goes on top of it
+                await self.client.views_push(trigger_id=trigger, view=view)
+            else:
+                await self.client.views_open(trigger_id=trigger, view=view)
         if response.info is not None:
             if trigger:
                 await self.client.views_open(

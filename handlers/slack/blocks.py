@@ -231,12 +231,15 @@ class SlackRenderer:
         )
 
     def info_modal(self, title_key: str, reply: Reply) -> View:
+        """A reply in a window of its own, its buttons under it (a pair's Pause, Close...)."""
+        rendered = self.renderer.render(reply, Channel.SLACK)
+        labelled = [button for row in rendered.buttons for button in row]
         return View(
             type="modal",
             callback_id="info",
             title=self._title(title_key, reply.locale),
             close=self._title("form.close", reply.locale),
-            blocks=sections(self.renderer.render(reply, Channel.SLACK).text),
+            blocks=[*sections(rendered.text), *buttons(labelled)],
         )
 
     def form_errors(

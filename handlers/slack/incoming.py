@@ -101,6 +101,10 @@ def button(body: Mapping[str, Any]) -> Incoming:
     value = str(action.get("value") or "")
     trigger = str(body.get("trigger_id") or "") or None
     stamp = str(action.get("action_ts") or "")
+    # pressed in an open modal: a form it opens goes on top of it (views.push)
+    in_modal = (body.get("container") or {}).get("type") == "view" and (
+        (body.get("view") or {}).get("type") == "modal"
+    )
     return Incoming(
         Channel.SLACK,
         user,
@@ -108,6 +112,7 @@ def button(body: Mapping[str, Any]) -> Incoming:
         choice=value,
         event_id=f"action:{user}:{stamp}:{value}"[:200] if stamp else None,
         trigger_id=trigger,
+        metadata={"in_modal": True} if in_modal else {},
     )
 
 

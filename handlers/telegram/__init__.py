@@ -13,6 +13,7 @@ from handlers.telegram.app import (
     attach,
     build_application,
     build_bot,
+    register_webhook,
     running,
 )
 from handlers.telegram.incoming import to_incoming
@@ -34,6 +35,7 @@ __all__ = [
     "attach",
     "build_application",
     "build_bot",
+    "register_webhook",
     "running",
     "set_command_menu",
     "split_text",

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,12 +25,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from conversations.core.messages import Attachment, Incoming, Kind, Renderer, Reply
 from conversations.core.response import Response
 from handlers import files
-from handlers.errors import error_name
 from handlers.telegram.incoming import file_to_download, to_incoming
 from handlers.telegram.menu import LOCALES, set_command_menu
 from handlers.telegram.rendering import TelegramOutput
 from handlers.telegram.sender import TelegramSender
 from handlers.telegram.transport import AiohttpRequest
+from storage.errors import error_name, unreachable
 
 __all__ = [
     "AnyApplication",
@@ -40,12 +40,18 @@ __all__ = [
     "attach",
     "build_application",
     "build_bot",
+    "register_webhook",
     "running",
 ]
 
 logger = logging.getLogger(__name__)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+# Long polling: by the time an update reaches us PTB has confirmed it to Telegram (the next
+# getUpdates moves the offset on), so an update the database cannot take now is kept and
+# tried again here, the next ones waiting behind it in order (about 10 minutes, then the
+# person is told to try again). The webhook answers 503 instead (`handlers.web`).
+POLLING_RETRY_DELAYS: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, *(30.0,) * 19)
 
 
 class Handles(Protocol):
@@ -151,7 +157,7 @@ class TelegramBot:
                     chat_id=pressed.chat.id, message_id=pressed.message_id
                 )
 
-    async def apologise(self, update: object) -> None:
+    async def apologise(self, update: object, key: str = "common.error") -> None:
         """Tell the person something went wrong on our side (their answers are kept)."""
         if not isinstance(update, Update) or update.effective_chat is None:
             return
@@ -159,7 +165,7 @@ class TelegramBot:
             return
         user = update.effective_user
         locale = (user.language_code or "fr")[:2] if user else "fr"
-        reply = Reply("common.error", locale=locale if locale in LOCALES else "fr")
+        reply = Reply(key, locale=locale if locale in LOCALES else "fr")
         with contextlib.suppress(TelegramError):
             await self.output.send(str(update.effective_chat.id), [reply])
 
@@ -186,11 +192,30 @@ def build_application(token: str, base_url: str) -> AnyApplication:
     )
 
 
-def attach(application: AnyApplication, handler: TelegramBot) -> None:
-    """Route every update to `handler`, with one error handler for the platform."""
+def attach(
+    application: AnyApplication,
+    handler: TelegramBot,
+    retry_delays: Sequence[float] = POLLING_RETRY_DELAYS,
+) -> None:
+    """Route every update to `handler`, with one error handler for the platform; an update
+    met by an unreachable database is tried again after each of `retry_delays` seconds."""
 
     async def on_update(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        await handler.handle(update)
+        for attempt, delay in enumerate((*retry_delays, None)):
+            try:
+                await handler.handle(update)
+                return
+            except Exception as error:
+                if delay is None or not unreachable(error):
+                    raise
+                logger.warning(
+                    "database unavailable: Telegram update %s tried again in %s s",
+                    update.update_id,
+                    delay,
+                )
+                if attempt == 0:
+                    await handler.apologise(update, key="common.delayed")
+                await asyncio.sleep(delay)
 
     async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
@@ -221,6 +246,13 @@ def build_bot(
     return application, handler
 
 
+async def register_webhook(handler: TelegramBot, webhook: Webhook) -> None:
+    """Tell Telegram where to deliver updates (and the secret it sends with them)."""
+    await handler.bot.set_webhook(
+        webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
+    )
+
+
 @asynccontextmanager
 async def running(
     engine: Handles,
@@ -229,10 +261,13 @@ async def running(
     token: str,
     base_url: str,
     webhook: Webhook | None = None,
+    register: bool = True,
 ) -> AsyncIterator[tuple[TelegramBot, TelegramSender]]:
     """The Telegram bot started until the block ends: long polling, or with `webhook` the
     webhook registered (the web server, `handlers.web`, then receives the updates and
-    checks `webhook.secret`). Yields the update handler and the outbox sender."""
+    checks `webhook.secret`); with `register` False the caller registers it
+    (`register_webhook`) once its web server listens, so that Telegram's first deliveries
+    find it. Yields the update handler and the outbox sender."""
     application, handler = build_bot(engine, renderer, token=token, base_url=base_url)
     sender = TelegramSender(application.bot, renderer, owns_bot=False)
     try:
@@ -246,9 +281,8 @@ async def running(
         await set_command_menu(application.bot, renderer)
         await application.start()
         if webhook is not None:
-            await application.bot.set_webhook(
-                webhook.url, secret_token=webhook.secret, allowed_updates=Update.ALL_TYPES
-            )
+            if register:
+                await register_webhook(handler, webhook)
         elif application.updater is not None:
             await application.updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, drop_pending_updates=False

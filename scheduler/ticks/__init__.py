@@ -5,7 +5,10 @@ is due, not what exists), asks `conversations.pairs.followup` (and the flows) wh
 writes the resulting messages to the outbox in the same transaction as the state change,
 and moves the due date on. Ticks are idempotent (outbox keys are unique per logical
 message) and safe in several processes at once (on PostgreSQL, rows another replica holds
-are skipped).
+are skipped). The ticks over pairs and check-ins are set-based (`batch.DueTick`): a batch's
+rows, their people and their previous answers are read in a few statements, its new
+check-ins and messages written in one multi-row INSERT each; a row that fails on its own
+is set aside for `RETRY_AFTER` without losing the rest of its batch.
 
     first_meeting       reminders while the first meeting is not logged (mentor, both, staff)
     meeting             a proposed first meeting: the reminder the day before, the question after

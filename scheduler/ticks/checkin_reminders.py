@@ -1,37 +1,35 @@
 """The check-in follow-up ticks: the one reminder of an unanswered check-in, then the staff
-escalation. Whether each is still needed is decided in `conversations.mentor.rounds`."""
+escalation. Whether each is still needed is decided in `conversations.mentor.round_batch`,
+for the whole batch at once."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
-from conversations.mentor import rounds
-from scheduler.ticks.batch import locked
+from conversations.mentor import round_batch
+from scheduler.ticks.batch import DueTick
 from storage.models import Checkin
 
 __all__ = ["due_escalations", "due_reminders"]
 
 
-async def due_reminders(session: AsyncSession, now: datetime, config: ProgrammeConfig) -> int:
-    """One batch of check-ins whose reminder is due; returns how many."""
-    checkins = await locked(
-        session, select(Checkin).where(Checkin.remind_at <= now).order_by(Checkin.remind_at)
-    )
-    for row in checkins:
-        await rounds.remind_checkin(session, checkin=row, now=now, config=config)
-    return len(checkins)
+async def _remind(
+    session: AsyncSession, due: Sequence[Checkin], now: datetime, config: ProgrammeConfig
+) -> None:
+    await round_batch.remind_checkins(session, due, now=now, config=config)
 
 
-async def due_escalations(session: AsyncSession, now: datetime, config: ProgrammeConfig) -> int:
-    """One batch of check-ins whose staff escalation is due; returns how many."""
-    checkins = await locked(
-        session,
-        select(Checkin).where(Checkin.escalate_at <= now).order_by(Checkin.escalate_at),
-    )
-    for row in checkins:
-        await rounds.escalate_checkin(session, checkin=row, now=now, config=config)
-    return len(checkins)
+async def _escalate(
+    session: AsyncSession, due: Sequence[Checkin], now: datetime, config: ProgrammeConfig
+) -> None:
+    await round_batch.escalate_checkins(session, due, now=now, config=config)
+
+
+# one batch of check-ins whose reminder is due; returns how many
+due_reminders = DueTick("checkin_reminder", Checkin.remind_at, _remind)
+# one batch of check-ins whose staff escalation is due; returns how many
+due_escalations = DueTick("checkin_escalation", Checkin.escalate_at, _escalate)

@@ -1,31 +1,27 @@
 """The monthly check-in tick: each due active pair gets its round, unless the mentor paused
 check-ins for holidays (then the round waits, `conversations.pairs.followup` says until
-when)."""
+when). The rounds of a batch run together (`conversations.mentor.round_batch`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.core.programme import ProgrammeConfig
-from conversations.mentor import rounds
+from conversations.mentor import round_batch
 from conversations.pairs import followup
-from scheduler.ticks.batch import locked
+from scheduler.ticks.batch import DueTick
 from storage.models import MentorProfile, Pairing, PairingStatus
 
 __all__ = ["due_checkins"]
 
 
-async def due_checkins(session: AsyncSession, now: datetime, config: ProgrammeConfig) -> int:
-    """One batch of active pairs whose monthly check-in is due; returns how many."""
-    pairings = await locked(
-        session,
-        select(Pairing)
-        .where(Pairing.status == PairingStatus.ACTIVE, Pairing.next_checkin_due_at <= now)
-        .order_by(Pairing.next_checkin_due_at),
-    )
+async def _rounds(
+    session: AsyncSession, pairings: Sequence[Pairing], now: datetime, config: ProgrammeConfig
+) -> None:
     today = now.astimezone(config.zone).date()
     # the mentors on holiday among this batch, in one query rather than one per pair
     rows = await session.execute(
@@ -35,6 +31,7 @@ async def due_checkins(session: AsyncSession, now: datetime, config: ProgrammeCo
         )
     )
     paused = {mentor_id: until for mentor_id, until in rows}
+    due = []
     for pairing in pairings:
         postponed_to = followup.checkin_postponed_to(
             paused.get(pairing.mentor_id),
@@ -44,6 +41,15 @@ async def due_checkins(session: AsyncSession, now: datetime, config: ProgrammeCo
         )
         if postponed_to is not None:
             pairing.next_checkin_due_at = postponed_to
-            continue
-        await rounds.monthly_round(session, pairing=pairing, now=now, config=config)
-    return len(pairings)
+        else:
+            due.append(pairing)
+    await round_batch.monthly_rounds(session, due, now=now, config=config)
+
+
+# one batch of active pairs whose monthly check-in is due; returns how many
+due_checkins = DueTick(
+    "checkin",
+    Pairing.next_checkin_due_at,
+    _rounds,
+    where=(Pairing.status == PairingStatus.ACTIVE,),
+)

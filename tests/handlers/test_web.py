@@ -1,7 +1,8 @@
 """The web server's Slack endpoint against junk: requests that are not signed by Slack
 (missing or malformed signature headers, a wrong or stale signature, bodies that are not
 Slack's) are answered 401 before their body is parsed, each with one short warning and no
-traceback; a request Slack signed still reaches Bolt."""
+traceback; a request Slack signed still reaches Bolt. `/readyz` is 503 while a platform is
+paused by a 429 or the schema is behind."""
 
 from __future__ import annotations
 
@@ -13,10 +14,13 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
 
 from bot.container import Services
+from bot.runtime import ready
 from handlers.slack import build_client, create_bot
 from handlers.web import SLACK_PATH, build_web_app
+from scheduler.pacing import Pacer
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_bot import SECRET, TOKEN
 from tests.fakes.slack_requests import FORM, JSON, SignedRequests, sign, tamper
@@ -143,3 +147,61 @@ async def test_a_request_slack_signed_reaches_bolt(
     async with web.post(SLACK_PATH, data=body.encode(), headers=headers) as response:
         assert response.status == 200
         assert json.loads(await response.text()) == {"challenge": "challenge-2"}
+
+
+class Monotonic:
+    """The pacer's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_readyz_is_503_while_a_platform_is_paused_by_a_429(services: Services) -> None:
+    monotonic = Monotonic()
+    pacers = {
+        "telegram": Pacer(30, 1, monotonic=monotonic),
+        "slack": Pacer(1, 1, monotonic=monotonic),
+    }
+    app = build_web_app(
+        ready=ready(services, lambda: {name: p.paused_for for name, p in pacers.items()})
+    )
+    async with TestClient(TestServer(app, host="127.0.0.1", port=0)) as client:
+        async with client.get("/readyz") as response:
+            assert (response.status, await response.json()) == (200, {"status": "ready"})
+        pacers["telegram"].pause(42)  # what the dispatcher does on a 429 with retry_after
+        async with client.get("/readyz") as response:
+            assert response.status == 503
+            assert await response.json() == {
+                "status": "unavailable",
+                "reason": "paused by a 429 (rate limited): telegram for 42 more seconds",
+            }
+        async with client.get("/healthz") as response:
+            assert response.status == 200  # the process itself is fine
+        monotonic.now += 42
+        async with client.get("/readyz") as response:
+            assert response.status == 200
+
+
+async def test_readyz_names_a_database_behind_its_schema(services: Services) -> None:
+    async with services.db.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    app = build_web_app(ready=ready(services, dict))
+    async with (
+        TestClient(TestServer(app, host="127.0.0.1", port=0)) as client,
+        client.get("/readyz") as response,
+    ):
+        assert response.status == 503
+        reason = (await response.json())["reason"]
+    assert reason.startswith("the schema is at 0001, not at ")
+
+
+async def test_metrics_is_served_only_when_given(services: Services) -> None:
+    app = build_web_app()
+    async with (
+        TestClient(TestServer(app, host="127.0.0.1", port=0)) as client,
+        client.get("/metrics") as response,
+    ):
+        assert response.status == 404

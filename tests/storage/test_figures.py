@@ -3,6 +3,7 @@ against numbers derived by hand from the seed (each derivation in a comment)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,10 +13,18 @@ from conversations.core.programme import NudgePolicy
 from conversations.staff.health import cutoffs
 from storage import figures
 from storage.figures import Months
+from tests.conftest import BACKENDS, database_url_for
 from tests.fakes.programme import NOW, seed_programme
 
 PARIS = ZoneInfo("Europe/Paris")
 MONTHS = Months.ending("2026-10", 2, PARIS)
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The figures' queries on SQLite, then on PostgreSQL when it is configured (stricter
+    about GROUP BY)."""
+    return await database_url_for(request.param, tmp_path)
 
 
 @pytest.fixture

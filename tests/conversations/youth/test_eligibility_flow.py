@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.container import Services
 from conversations.core.messages import Channel, Reply
-from storage.models import Application, Case, Delivery
+from storage.models import Application, Case, Delivery, SupportRequest
 from storage.models import Person as PersonRow
 from tests.conftest import BACKENDS, database_url_for
 from tests.fakes.mentoring import as_sent
@@ -443,6 +443,23 @@ async def test_human_request_is_stored_once(services: Services) -> None:
     async with services.sessions() as session:
         requests = await review.open_requests(session)
     assert [(r.kind, r.message) for r, _ in requests] == [("human", "J'ai un diplôme étranger")]
+
+
+async def test_a_human_request_too_long_is_not_cut_behind_the_youth_s_back(
+    services: Services,
+) -> None:
+    youth = await _at_birth_date(services)
+    said = await youth.command("human", "J'ai un diplôme étranger. " + "x" * 5000)
+    assert "trop longue" in said.text
+    assert "1000 caractères" in said.text
+    assert "Ta date de naissance" in said.text  # where she was, asked again
+    async with services.sessions() as session:
+        assert (await session.execute(select(SupportRequest))).scalars().all() == []
+    said = await youth.command("human", "J'ai un diplôme étranger. " + "x" * 900)
+    assert "va te contacter" in said.text
+    async with services.sessions() as session:
+        [request] = (await session.execute(select(SupportRequest))).scalars().all()
+    assert request.message == "J'ai un diplôme étranger. " + "x" * 900
 
 
 @pytest.fixture(params=BACKENDS)

@@ -405,16 +405,15 @@ async def test_no_thanks_sends_nothing(faq_services: Services) -> None:
     assert await _states(faq_services) == []
 
 
-async def test_the_question_sent_to_the_team_is_cut_at_1000_characters(
+async def test_a_question_too_long_is_not_cut_behind_the_youth_s_back(
     faq_services: Services,
 ) -> None:
     youth = Person(faq_services, "2005")
     said = await youth.says("pourquoi " + "x" * 1000)
     assert said.keys == ["common.idle"]  # too long to be a question: not the FAQ's
-    said = await youth.command("faq", "pourquoi " + "x" * 1500)
-    said = await youth.presses(said.value_of("oui"))
-    [request] = await _requests(faq_services)
-    assert request.message == "pourquoi " + "x" * 991
+    said = await youth.command("faq", "pourquoi " + "x" * 5000)
+    assert said.keys == ["human.too_long"]
+    assert await _requests(faq_services) == []
 
 
 @pytest.mark.parametrize("text", ["👍", "ok", "merci", "lol"])

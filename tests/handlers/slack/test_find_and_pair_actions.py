@@ -204,3 +204,26 @@ async def test_a_mentor_cannot_find_nor_pause(slack: SlackHarness, services: Ser
         (f"slack:{MENTOR}", f"pp:{pairing_id}"),
         (f"slack:{MENTOR}", "find"),
     ]
+
+
+async def test_the_pair_window_has_the_pair_s_actions_and_close_opens_on_top_of_it(
+    slack: SlackHarness, services: Services
+) -> None:
+    pairing_id, _, _ = await make_pair(services, telegram_id="8131")
+    await click(slack, STAFF, f"sp:{pairing_id}")  # "View the pair" on an alert
+    window = slack.api.opened_views()[-1]
+    actions = slack.buttons(window)
+    assert f"pp:{pairing_id}" in actions.values()
+    assert f"pc:{pairing_id}" in actions.values()
+
+    # "Close" pressed in that window: the form asking why goes on top of it
+    trigger = slack.requests.new_trigger_id()
+    status, _ = await slack.send(
+        *slack.requests.block_actions(
+            STAFF, "mb_1", f"pc:{pairing_id}", trigger_id=trigger, view={"id": "V1", **window}
+        )
+    )
+    assert status == 200
+    [pushed] = slack.api.calls("views.push")
+    assert pushed["view"]["callback_id"] == "pair_close"
+    assert pushed["trigger_id"] == trigger

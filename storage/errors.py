@@ -1,6 +1,6 @@
-"""Database errors as the adapters see them: the database is out of reach (the platform
-should deliver the event again later), or it refused this event's data (delivering it
-again would fail the same way, forever).
+"""Database errors as the adapters and the scheduler see them: the database is out of
+reach (the platform should deliver the event again later, the scheduler waits), or it
+refused this event's data (delivering it again would fail the same way, forever).
 
 A refused event is logged on one line that names the error, never its message: SQLAlchemy
 puts the statement's parameters, what the person typed, in it.
