@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage import outbox
+from storage import batches, outbox
 from storage.models import (
     Identity,
     Interaction,
@@ -144,16 +144,10 @@ async def has_interaction(
 ) -> bool:
     """Whether the pairing has an interaction of one of `kinds` that occurred in that time
     (with `channel`, only those logged from that channel: one side of the pair)."""
-    query = select(Interaction.id).where(
-        Interaction.pairing_id == pairing_id,
-        Interaction.kind.in_(kinds),
-        Interaction.occurred_at >= since,
+    found = await batches.with_interaction(
+        session, [pairing_id], kinds, since, until, channel=channel
     )
-    if until is not None:
-        query = query.where(Interaction.occurred_at < until)
-    if channel is not None:
-        query = query.where(Interaction.channel == channel)
-    return await session.scalar(query.limit(1)) is not None
+    return pairing_id in found
 
 
 async def count_interactions_since(
