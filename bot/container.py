@@ -23,6 +23,7 @@ from conversations.core.programme import ProgrammeConfig
 from conversations.mentor.router import MentorRouter
 from conversations.pairs import relay
 from conversations.rules.eligibility import EligibilityRules, load_rules
+from conversations.rules.matching import matching_rules
 from conversations.staff.router import StaffRouter
 from conversations.youth.router import YouthRouter
 from handlers.slack import SlackBot, SlackSender, SlackStaffDirectory, build_client, create_bot
@@ -72,6 +73,7 @@ def programme_config(settings: Settings) -> ProgrammeConfig:
         },
         throttle_per_minute=settings.throttle_per_minute,
         throttle_pause_minutes=settings.throttle_pause_minutes,
+        matching_file=settings.matching_file,
     )
 
 
@@ -163,6 +165,8 @@ def build(settings: Settings, clock: Clock | None = None) -> Services:
     db = create_engine(settings.database_url)
     sessions = create_sessions(db)
     rules = load_rules(settings.rules_file)
+    # a wrong weights file is said at start (MatchingError), not at the first suggestion
+    matching_rules(settings.matching_file)
     config = programme_config(settings)
     renderer = TemplateRenderer(settings.templates_dir, settings.zone)
     inline = create_inline_engine(settings.database_url)

@@ -21,7 +21,6 @@ from telegram.error import InvalidToken, NetworkError
 from bot.container import Services, build_scheduler, build_slack
 from bot.metrics import MeasuredEngine, Metrics
 from bot.settings import TelegramMode
-from conversations.rules.matching import DEFAULT_MATCHING_PATH
 from conversations.staff.rule_files import notice_rule_files
 from handlers.telegram import Webhook, register_webhook, running
 from handlers.web import Readiness, serve_http
@@ -69,7 +68,7 @@ async def notice_rules(services: Services) -> None:
     written to the audit log (by the files' hash), and said in the log."""
     files = {
         "eligibility.toml": services.settings.rules_file,
-        "matching.toml": DEFAULT_MATCHING_PATH,
+        "matching.toml": services.settings.matching_file,
     }
     async with services.sessions() as session, session.begin():
         changed = await notice_rule_files(session, files, services.clock.now())

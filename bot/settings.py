@@ -22,6 +22,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from conversations.core.programme import NudgePolicy, RetentionPolicy
 from conversations.rules.calendar import SendingWindow
+from conversations.rules.matching import DEFAULT_MATCHING_PATH
 
 DEFAULT_RULES_FILE = Path(__file__).parent / "rules" / "eligibility.toml"
 DEFAULT_TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -91,6 +92,10 @@ class Settings(BaseSettings):
     )
     timezone: str = Field("Europe/Paris", validation_alias=_env("MENTORBOT_TIMEZONE"))
     rules_file: Path = Field(DEFAULT_RULES_FILE, validation_alias=_env("MENTORBOT_RULES_FILE"))
+    # the pairing suggestions' weights (versioned; a change is audit-logged at start)
+    matching_file: Path = Field(
+        DEFAULT_MATCHING_PATH, validation_alias=_env("MENTORBOT_MATCHING_FILE")
+    )
     templates_dir: Path = Field(
         DEFAULT_TEMPLATES_DIR, validation_alias=_env("MENTORBOT_TEMPLATES_DIR")
     )

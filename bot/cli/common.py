@@ -21,6 +21,7 @@ from bot.ops_alerts import OpsAlerts, build_ops_alerts
 from bot.settings import Settings, SettingsError, load_settings
 from conversations.core.clock import Clock, SystemClock
 from conversations.rules.eligibility import RulesError
+from conversations.rules.matching import MatchingError
 from conversations.staff import people
 from storage.database import DatabaseUnavailable, reachable, upgrade
 from storage.models import Person, Role
@@ -182,6 +183,8 @@ def run_with_services(work: Callable[[Services], Awaitable[T]], *, migrate: bool
             services = build(loaded)
         except RulesError as error:
             fail(f"MENTORBOT_RULES_FILE: {error}", 2)
+        except MatchingError as error:
+            fail(f"MENTORBOT_MATCHING_FILE: {error}", 2)
         try:
             async with reachable(services.db):
                 if migrate:

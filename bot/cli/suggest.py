@@ -150,7 +150,7 @@ def suggest(
 
 
 async def _one(services: Services, reference: str) -> None:
-    rules = matching_rules()
+    rules = matching_rules(services.config.matching_file)
     now = services.clock.now()
     async with services.sessions() as session:
         [person] = await find_people(session, (reference, Role.YOUTH))
@@ -189,7 +189,7 @@ async def _one(services: Services, reference: str) -> None:
 
 
 async def _everyone(services: Services, csv_file: Path | None) -> list[Row]:
-    rules = matching_rules()
+    rules = matching_rules(services.config.matching_file)
     now = services.clock.now()
     async with services.sessions() as session:
         youths = await candidates.waiting_youths(session, OPEN_STATUSES)
@@ -254,7 +254,7 @@ def _write(services: Services, found: Assignment, csv_file: Path) -> None:
 async def apply_rows(services: Services, rows: list[Row], by: str, *, source: str) -> int:
     """Pair each row in turn (each its own transaction, checked again when its turn comes);
     says which were refused and why; returns how many were refused."""
-    rules = matching_rules()
+    rules = matching_rules(services.config.matching_file)
     made: list[int] = []
     refused: list[tuple[int, str]] = []
     for row in rows:

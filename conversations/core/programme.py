@@ -96,6 +96,8 @@ class ProgrammeConfig:
     resume_after_days: int = 30
     # the FAQ's question files (None: the packaged ones, bot/faq/)
     faq_dir: Path | None = None
+    # the pairing suggestions' weights (None: the packaged bot/rules/matching.toml)
+    matching_file: Path | None = None
     # messages per second the outbox sends on each channel (how long an announcement takes)
     send_rates: dict[str, float] = field(default_factory=lambda: {"telegram": 30.0, "slack": 10.0})
     # a person sending more than this many messages a minute is told once, then ignored for

@@ -66,8 +66,9 @@ _LEFT_OUT: Mapping[str, tuple[Exclusion, ...]] = {
 
 
 def rules_of(turn: Turn) -> MatchingRules:
-    """The weights suggestions use (the packaged `bot/rules/matching.toml`)."""
-    return matching_rules()
+    """The weights suggestions use (`MENTORBOT_MATCHING_FILE`, by default the packaged
+    `bot/rules/matching.toml`)."""
+    return matching_rules(turn.config.matching_file)
 
 
 def match_percent(candidate: Candidate, rules: MatchingRules) -> int:

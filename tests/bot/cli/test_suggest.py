@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from bot.cli import pairs, suggest
 from bot.container import Services
+from conversations.rules.matching import DEFAULT_MATCHING_PATH
 from storage.models import AuditLog, MentorProfile, Pairing
 from tests.bot.cli.runner import TUESDAY
 from tests.fakes.mentoring import make_mentor, make_youth
@@ -172,3 +173,31 @@ async def test_a_proposal_file_without_its_columns_pairs_nothing(
     await run(env, "pair", "--from", str(broken), code=2)
     await run(env, "pair", "--from", str(broken), "1", "--by", "Camille", code=2)
     assert await paired(services) == set()
+
+
+async def test_staff_can_point_at_their_own_weights_file(
+    services: Services, env: dict[str, str], tmp_path: Path
+) -> None:
+    ids = await cohort(services)
+    own = tmp_path / "matching.toml"
+    shipped = DEFAULT_MATCHING_PATH.read_text(encoding="utf-8")
+    own.write_text(
+        shipped.replace('version = "2026-11"', 'version = "ours-1"').replace(
+            "suggestions = 5", "suggestions = 1"
+        ),
+        encoding="utf-8",
+    )
+    out = await run({**env, "MENTORBOT_MATCHING_FILE": str(own)}, "suggest", str(ids["Inès"]))
+    assert "(weights ours-1)" in out
+    assert "Claire" in out
+    assert "Bruno" not in out  # one suggestion, as the file says
+
+    # a misspelt key: refused at start, naming the setting and the key (a file is read once
+    # per process, so this is another one)
+    wrong = tmp_path / "matching-wrong.toml"
+    wrong.write_text(shipped.replace("suggestions = 5", "suggestionz = 5"), encoding="utf-8")
+    out = await run(
+        {**env, "MENTORBOT_MATCHING_FILE": str(wrong)}, "suggest", str(ids["Inès"]), code=2
+    )
+    assert "MENTORBOT_MATCHING_FILE" in out
+    assert "suggestionz" in out
