@@ -16,6 +16,7 @@ Every post to the staff channel goes through `conversations.pairs.alerts`.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,13 +41,14 @@ from conversations.pairs.alerts import (
 )
 from conversations.rules.calendar import SendingWindow, is_holiday
 from storage import audit, batches, cases, outbox, relay_files
-from storage.models import Case, Pairing
+from storage.models import Case, Delivery, Pairing
 
 __all__ = [
     "ANSWER_TEMPLATES",
     "RAISE_AGAIN_WORKING_DAYS",
     "Alert",
     "add_to_case",
+    "answer_undelivered",
     "answered_case_of",
     "case_choices",
     "open_alert",
@@ -371,3 +373,32 @@ async def raise_again(
             now=now,
             config=config,
         )
+
+
+# a staff member's answer to the person who asked (`conversations.staff.case_answers`)
+_ANSWER_KEY = re.compile(r"case:([0-9]{1,19}):answer:")
+
+
+async def answer_undelivered(
+    session: AsyncSession, delivery: Delivery, now: datetime, *, config: ProgrammeConfig
+) -> bool:
+    """The dispatcher gave up on `delivery`: if it was a staff answer in a case, staff are
+    told in the case's thread that the person did not get it (they blocked the bot, left
+    Slack...), once per case and answer; returns whether it was one."""
+    if delivery.template not in ANSWER_TEMPLATES:
+        return False
+    found = _ANSWER_KEY.match(delivery.idempotency_key or "")
+    case = await cases.get(session, int(found.group(1))) if found else None
+    if case is None:
+        return False
+    await to_case_thread(
+        session,
+        case,
+        # one line per answer (its parts share the answer's reference)
+        key=f"case:{case.id}:undelivered:{delivery.idempotency_key.split(':')[3]}",
+        template="staff.case_undelivered",
+        context={"case_id": case.id, "channel": delivery.channel},
+        now=now,
+        config=config,
+    )
+    return True

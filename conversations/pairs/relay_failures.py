@@ -63,12 +63,15 @@ async def delivery_failed(
     session: AsyncSession, delivery: Delivery, now: datetime, *, config: ProgrammeConfig
 ) -> None:
     """The dispatcher marked `delivery` undeliverable: if it was a relayed message, tell
-    its writer why and open a case for staff. Anything else is left alone."""
+    its writer why and open a case for staff; a staff answer in a case, say so in its
+    thread. Anything else is left alone."""
     if delivery.template in TO_YOUTH_TEMPLATES:
         to = Side.YOUTH
     elif delivery.template in TO_MENTOR_TEMPLATES:
         to = Side.MENTOR
     else:
+        # not relayed: perhaps a staff answer in a case, which staff must know went nowhere
+        await cases.answer_undelivered(session, delivery, now, config=config)
         return
     pairing_id = delivery.context.get("pairing") if isinstance(delivery.context, dict) else None
     pairing = await session.get(Pairing, pairing_id) if isinstance(pairing_id, int) else None

@@ -120,3 +120,26 @@ async def test_answer_refusals(services: Services, env: dict[str, str]) -> None:
     assert "empty" in out
     out = await run(env, "cases", "answer", str(from_ines.id), "Bonjour", "--by", "Camille", code=2)
     assert "Slack user id" in out
+
+
+async def test_an_answer_that_cannot_reach_the_person_is_said_in_the_case_s_thread(
+    services: Services, env: dict[str, str], stand_ins: tuple[FakeBotApi, FakeSlackApi]
+) -> None:
+    telegram, slack = stand_ins
+    from_ines, _, _ = await _cases(services)
+    telegram.block("5550001")  # Inès blocked the bot since
+    await run(env, "cases", "answer", str(from_ines.id), "Bonjour Inès.", "--by", "USTAFF1")
+    assert telegram.texts("5550001") == []
+    in_thread = [
+        str(m["text"])
+        for m in slack.messages("CSTAFF")
+        if m.get("thread_ts") == "1700000000.000100"
+    ]
+    assert any("Bonjour Inès." in text for text in in_thread)  # what was answered
+    [warning] = [text for text in in_thread if "pas arrivée" in text]
+    assert "bloqué le bot sur Telegram" in warning
+    assert f"demande n°{from_ines.id} reste ouverte" in warning
+    async with services.sessions() as session:
+        stored = await session.get(Case, from_ines.id)
+    assert stored is not None
+    assert stored.state != "resolved"
