@@ -33,7 +33,7 @@ from scheduler.delivery_context import named_context
 from scheduler.pacing import Pacer
 from storage import outbox
 from storage.errors import unreachable
-from storage.models import Delivery, DeliveryStatus, MentorProfile, Person, Priority
+from storage.models import Delivery, MentorProfile, Person, Priority
 
 __all__ = [
     "DispatchPolicy",
@@ -118,20 +118,8 @@ class Dispatcher:
         """Now the one sending `channel`: the due rows claimed by its previous sender (dead
         or stepped down) are free at once, not after their lease; should it still run, its
         lease no longer matches and `start_sending` refuses them. Returns how many."""
-        now = self._clock.now()
         async with self._sessions() as session, session.begin():
-            result = await session.execute(
-                update(Delivery)
-                .where(
-                    Delivery.channel == channel,
-                    Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
-                    Delivery.next_attempt_at <= now,
-                    Delivery.claimed_until > now,
-                )
-                .values(claimed_until=None)
-                .execution_options(synchronize_session=False)
-            )
-        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            return await outbox.release_claims(session, channel, self._clock.now())
 
     async def run_once(self, channels: Iterable[str] | None = None) -> DispatchReport:
         """Claim one batch of due deliveries per platform (of `channels`, by default all

@@ -44,6 +44,7 @@ __all__ = [
     "postpone",
     "queued_keys",
     "referenced_people",
+    "release_claims",
     "release_stuck",
     "start_sending",
     "with_names",
@@ -235,6 +236,24 @@ async def claim_due(
         row.claimed_until = now + lease
     await session.flush()
     return rows
+
+
+async def release_claims(session: AsyncSession, channel: str, now: datetime) -> int:
+    """Free the due rows of `channel` another dispatcher claimed (it stopped, or another
+    replica now sends that platform): claimable at once, not after their lease. Returns
+    how many."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.channel == channel,
+            Delivery.status.in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+            Delivery.next_attempt_at <= now,
+            Delivery.claimed_until > now,
+        )
+        .values(claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def start_sending(
