@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage import pairings
 from storage.models import (
     Application,
     ApplicationStatus,
@@ -165,6 +166,7 @@ async def waiting_youths(
             Application.status == ApplicationStatus.DECIDED,
             Application.decision == ELIGIBLE,
             ~exists().where(Pairing.youth_id == Person.id, Pairing.status.in_(open_statuses)),
+            ~pairings.has_or_had_a_mentor(Person.id),
         )
         .order_by(Application.decided_at, Person.id)
     )

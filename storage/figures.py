@@ -21,6 +21,7 @@ from sqlalchemy import Integer, and_, case, cast, exists, extract, func, literal
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from storage import pairings
 from storage.directory import HealthCutoffs, health_of
 from storage.models import (
     Announcement,
@@ -384,7 +385,7 @@ def _waiting() -> ColumnElement[bool]:
         Application.decision == "eligible",
         Application.status == ApplicationStatus.DECIDED,
         Person.erased_at.is_(None),
-        ~exists().where(Pairing.youth_id == Application.person_id),
+        ~pairings.has_or_had_a_mentor(Application.person_id),
     )
 
 

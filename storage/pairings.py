@@ -4,20 +4,54 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
-from storage.models import Pairing, PairingStatus, Person
+from storage.models import CloseReason, Pairing, PairingStatus, Person
 
 __all__ = [
+    "MENTOR_NEEDED_AGAIN",
     "count_of_mentor",
+    "has_or_had_a_mentor",
     "latest_of_youth",
     "of_mentor_with_youth",
     "of_youth_in",
     "one_of_youth_in",
     "propose",
 ]
+
+
+# how a mentoring can end with the youth needing a mentor again: the mentor could not go on,
+# they did not get on, or it never started. After any other end (a job, studies, a business,
+# giving up, contact lost) the youth's mentoring is over: they are not waiting for a mentor.
+MENTOR_NEEDED_AGAIN = frozenset(
+    {CloseReason.MENTOR_UNAVAILABLE, CloseReason.MISMATCH, CloseReason.CANCELLED}
+)
+_OPEN = (PairingStatus.PROPOSED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
+
+
+def has_or_had_a_mentor(
+    youth_id: ColumnElement[Any] | InstrumentedAttribute[Any],
+) -> ColumnElement[bool]:
+    """SQL: the youth has an open pairing, or one that ended for good (not one of
+    `MENTOR_NEEDED_AGAIN`). An eligible youth for whom this is false waits for a mentor:
+    the one rule of the suggestions, the staff lists, the App Home and the weekly digest."""
+    return exists().where(
+        Pairing.youth_id == youth_id,
+        or_(
+            Pairing.status.in_(_OPEN),
+            and_(
+                Pairing.status == PairingStatus.CLOSED,
+                or_(
+                    Pairing.close_reason.is_(None),
+                    Pairing.close_reason.not_in(MENTOR_NEEDED_AGAIN),
+                ),
+            ),
+        ),
+    )
 
 
 async def of_youth_in(

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conversations.core import codec
 from conversations.core.programme import ProgrammeConfig
 from conversations.pairs import followup
 from conversations.pairs.alerts import digest_to_staff
-from storage import outbox
-from storage.models import Application, ApplicationStatus, Pairing, Person
+from storage import outbox, pairings
+from storage.models import Application, ApplicationStatus, Person
 
 __all__ = ["unpaired_digest", "unpaired_query"]
 
@@ -31,7 +31,7 @@ def unpaired_query(now: datetime, unpaired_days: int) -> Select[Application, Per
             Application.status == ApplicationStatus.DECIDED,
             Application.decided_at <= followup.unpaired_since(now, unpaired_days),
             Person.erased_at.is_(None),
-            ~exists().where(Pairing.youth_id == Application.person_id),
+            ~pairings.has_or_had_a_mentor(Application.person_id),
         )
         .order_by(Application.decided_at)
     )

@@ -34,6 +34,8 @@ class YouthStatus(StrEnum):
     SCREENING = "screening"
     WAITING = "waiting"
     PAIRED = "paired"
+    # the mentoring ended for good (a job, studies, giving up...): not waiting any more
+    ENDED = "ended"
     NOT_ELIGIBLE = "not_eligible"
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, sel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage import pairings
 from storage.directory.lines import (
     ELIGIBLE,
     OPEN,
@@ -68,6 +69,7 @@ def _youth_query() -> tuple[Select[Any], ColumnElement[str], ColumnElement[Any]]
     decided = app.status == ApplicationStatus.DECIDED
     status = case(
         (open_pair.c.pairing_id.is_not(None), YouthStatus.PAIRED.value),
+        (pairings.has_or_had_a_mentor(Person.id), YouthStatus.ENDED.value),
         (and_(decided, app.decision == "eligible"), YouthStatus.WAITING.value),
         (and_(decided, app.decision == "not_eligible"), YouthStatus.NOT_ELIGIBLE.value),
         (

@@ -12,7 +12,8 @@ from sqlalchemy.engine import Connection
 from bot.container import Services
 from conversations.core.clock import FixedClock
 from conversations.pairs.lifecycle import OPEN_STATUSES
-from storage import applications, candidates
+from scheduler.ticks.unpaired import unpaired_query
+from storage import applications, candidates, directory, figures
 from storage.models import MentorProfile, Pairing, PairingStatus
 from tests.fakes.mentoring import make_mentor, make_pair, make_youth
 
@@ -81,3 +82,36 @@ async def test_mentors_open_pairings_are_counted_in_one_query(
     assert by_id[claire].languages == ("fr", "ar")
     assert by_id[claire].expertise == "RH, CV"
     assert sum(m.open_count for m in mentors) == 2
+
+
+async def test_a_youth_whose_mentoring_ended_for_good_waits_no_more(
+    services: Services, clock: FixedClock
+) -> None:
+    """After a job (or giving up) the youth is not waiting for a mentor; after the mentor
+    left (or they did not get on) they are, again: one rule for the suggestions, the staff
+    lists, the App Home and the weekly digest."""
+    found_job, job_youth, _ = await make_pair(services, mentor_slack="UONE", youth_name="Awa")
+    mentor_left, left_youth, _ = await make_pair(services, mentor_slack="UTWO", youth_name="Bo")
+    async with services.sessions() as session, session.begin():
+        for pairing_id, reason in ((found_job, "job"), (mentor_left, "mentor_unavailable")):
+            pairing = await session.get(Pairing, pairing_id)
+            assert pairing is not None
+            pairing.status, pairing.close_reason = PairingStatus.CLOSED, reason
+            pairing.closed_at = clock.now()
+    async with services.sessions() as session:
+        suggested = {y.person_id for y in await candidates.waiting_youths(session, OPEN_STATUSES)}
+        count, oldest = await figures.waiting_youths(session, 10)
+        listed = {
+            line.person_id: line.status
+            for line in (await directory.youths(session, directory.YouthFilter())).items
+        }
+        digest = {
+            person.id
+            for _, person in (
+                await session.execute(unpaired_query(clock.now() + timedelta(days=60), 20))
+            ).all()
+        }
+    assert suggested == {left_youth}
+    assert (count, [y.person_id for y in oldest]) == (1, [left_youth])
+    assert listed == {job_youth: "ended", left_youth: "waiting"}
+    assert digest == {left_youth}
