@@ -36,7 +36,7 @@ _OPEN = (PairingStatus.PROPOSED, PairingStatus.ACTIVE, PairingStatus.PAUSED)
 def has_or_had_a_mentor(
     youth_id: ColumnElement[Any] | InstrumentedAttribute[Any],
 ) -> ColumnElement[bool]:
-    """SQL: the youth has an open pairing, or one that ended for good (not one of
+    """SQL: the youth has an open pairing, or one that ended for good (a reason not in
     `MENTOR_NEEDED_AGAIN`). An eligible youth for whom this is false waits for a mentor:
     the one rule of the suggestions, the staff lists, the App Home and the weekly digest."""
     return exists().where(
@@ -45,10 +45,9 @@ def has_or_had_a_mentor(
             Pairing.status.in_(_OPEN),
             and_(
                 Pairing.status == PairingStatus.CLOSED,
-                or_(
-                    Pairing.close_reason.is_(None),
-                    Pairing.close_reason.not_in(MENTOR_NEEDED_AGAIN),
-                ),
+                # closed without a reason: not known to be an exit, so not one
+                Pairing.close_reason.is_not(None),
+                Pairing.close_reason.not_in(MENTOR_NEEDED_AGAIN),
             ),
         ),
     )
