@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from conversations.rules.toml_file import read_toml
 
 __all__ = [
     "DEFAULT_MATCHING_PATH",
@@ -122,18 +123,7 @@ def _whole(data: Mapping[str, object], key: str, low: int, high: int, path: Path
 def load_matching(path: Path) -> MatchingRules:
     """Read and validate the weights TOML file; raise MatchingError naming the file and the
     bad key."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise MatchingError(f"{path}: weights file not found") from None
-    except OSError as exc:
-        raise MatchingError(f"{path}: cannot read weights file: {exc}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise MatchingError(f"{path}: weights file is not UTF-8 text: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise MatchingError(f"{path}: not valid TOML: {exc}") from exc
+    raw, data = read_toml(path, "weights file", MatchingError)
 
     # staff edit this file by hand: an unknown key is most likely a typo of a real one, and
     # ignoring it would silently weigh something else than they meant

@@ -8,7 +8,6 @@ missing, unknown or wrong key, naming the file and the key.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from types import MappingProxyType
 
 from conversations.rules.eligibility.answers import SOCIAL_NONE, SOCIAL_UNKNOWN, Diploma
 from conversations.rules.eligibility.outcomes import UNCERTAIN_REASONS, Reason
+from conversations.rules.toml_file import read_toml
 
 __all__ = ["DEFAULT_RULES_PATH", "EligibilityRules", "RulesError", "SocialCriterion", "load_rules"]
 
@@ -82,18 +82,7 @@ _CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 def load_rules(path: Path) -> EligibilityRules:
     """Read and validate the rules TOML file; raise RulesError naming the file and the bad key."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise RulesError(f"{path}: rules file not found") from None
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read rules file: {exc}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise RulesError(f"{path}: rules file is not UTF-8 text: {exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{path}: not valid TOML: {exc}") from exc
+    _raw, data = read_toml(path, "rules file", RulesError)
 
     def error(key: str, problem: str) -> RulesError:
         return RulesError(f"{path}: key '{key}': {problem}")
