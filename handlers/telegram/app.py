@@ -27,7 +27,7 @@ from conversations.core.response import Response
 from handlers import files
 from handlers.telegram.incoming import file_to_download, to_incoming
 from handlers.telegram.menu import LOCALES, set_command_menu
-from handlers.telegram.rendering import TelegramOutput
+from handlers.telegram.rendering import TelegramOutput, call
 from handlers.telegram.sender import TelegramSender
 from handlers.telegram.transport import AiohttpRequest
 from storage.errors import error_name, unreachable
@@ -146,15 +146,20 @@ class TelegramBot:
         should (`Response.update`), or loses its buttons, so it cannot be pressed twice."""
         with contextlib.suppress(TelegramError):
             if update is not None:
-                await self.bot.edit_message_text(
-                    self.output.text(update),
+                await call(
+                    self.bot,
+                    "editMessageText",
+                    text=self.output.text(update),
                     chat_id=pressed.chat.id,
                     message_id=pressed.message_id,
                     parse_mode=ParseMode.HTML,
                 )
             else:
-                await self.bot.edit_message_reply_markup(
-                    chat_id=pressed.chat.id, message_id=pressed.message_id
+                await call(
+                    self.bot,
+                    "editMessageReplyMarkup",
+                    chat_id=pressed.chat.id,
+                    message_id=pressed.message_id,
                 )
 
     async def apologise(self, update: object, key: str = "common.error") -> None:

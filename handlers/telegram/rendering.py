@@ -4,24 +4,41 @@ from __future__ import annotations
 
 import asyncio
 import re
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
-from telegram import Message as TelegramMessage
+from telegram import Bot, InputFile
 from telegram.constants import ParseMode
 from telegram.error import RetryAfter
+from telegram.warnings import PTBUserWarning
 
 from conversations.core.messages import Channel, Renderer, Reply
 
-__all__ = ["MAX_CAPTION", "MAX_MESSAGE", "TelegramOutput", "seconds", "split_text"]
+__all__ = ["MAX_CAPTION", "MAX_MESSAGE", "Sent", "TelegramOutput", "call", "seconds", "split_text"]
+
+# The messages sent and edited here go through `Bot.do_api_request`, which leaves the
+# result as Telegram's JSON: PTB's typed methods turn each result into a `Message` (about
+# 0.25 ms of CPU for a question with its buttons, measured with `bench/inbound.py`, as much
+# as the HTTP call itself), and nothing here reads more than two ids of it. PTB warns that a
+# typed method exists; that advice is taken knowingly, for these calls only (the same
+# filter is in pyproject.toml's pytest settings).
+warnings.filterwarnings(
+    "ignore",
+    message=r"Please use 'Bot\.\w+' instead of 'Bot\.do_api_request",
+    category=PTBUserWarning,
+    module=r"handlers\.telegram\.",
+)
 
 # Telegram's limits for one message and for a document's caption, after entity parsing
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
 
-Message = tuple[str, InlineKeyboardMarkup | None, Reply]
+# an inline keyboard as the Bot API's JSON: built as PTB objects it costs as much again
+Keyboard = dict[str, list[list[dict[str, str]]]]
+Message = tuple[str, Keyboard | None, Reply]
 
 
 # the pieces a message is cut between: a tag, an entity, or one character
@@ -122,6 +139,25 @@ def _choose(
     raise ValueError("no room for any text in a part")
 
 
+@dataclass(frozen=True)
+class Sent:
+    """Where a message landed: its chat and its id in that chat."""
+
+    chat_id: str
+    message_id: int
+
+
+async def call(bot: Bot, endpoint: str, **api_kwargs: Any) -> Any:
+    """A Bot API call whose result is left as JSON (see the filter above); None values are
+    left out, as PTB's typed methods do."""
+    values = {name: value for name, value in api_kwargs.items() if value is not None}
+    return await bot.do_api_request(endpoint, values)
+
+
+def _sent(result: Any) -> Sent:
+    return Sent(str(result["chat"]["id"]), int(result["message_id"]))
+
+
 def seconds(value: object) -> float:
     """`retry_after` is an int, or a timedelta with PTB_TIMEDELTA set."""
     if isinstance(value, timedelta):
@@ -162,13 +198,13 @@ class TelegramOutput:
         pending: list[str] = []
         for reply in replies:
             rendered = self.renderer.render(reply, Channel.TELEGRAM)
-            markup = (
-                InlineKeyboardMarkup(
-                    [
-                        [InlineKeyboardButton(label, callback_data=value) for label, value in row]
+            markup: Keyboard | None = (
+                {
+                    "inline_keyboard": [
+                        [{"text": label, "callback_data": value} for label, value in row]
                         for row in rendered.buttons
                     ]
-                )
+                }
                 if rendered.buttons
                 else None
             )
@@ -182,11 +218,11 @@ class TelegramOutput:
             messages.append((text, markup, reply))
         return messages
 
-    async def send(self, chat_id: str, replies: Sequence[Reply]) -> TelegramMessage | None:
-        """Send the replies; returns the last message sent. A text too long for one message
-        goes as several; a file goes as a document, the text as its caption when it fits
-        (else as messages before it)."""
-        last: TelegramMessage | None = None
+    async def send(self, chat_id: str, replies: Sequence[Reply]) -> Sent | None:
+        """Send the replies; returns where the last message landed. A text too long for one
+        message goes as several; a file goes as a document, the text as its caption when it
+        fits (else as messages before it)."""
+        last: Sent | None = None
         for text, markup, reply in self._messages(replies):
             file = reply.attachment
             if file is not None and _units(text) <= MAX_CAPTION:
@@ -196,42 +232,36 @@ class TelegramOutput:
             for index, part in enumerate(parts):
                 keyboard = markup if file is None and index == len(parts) - 1 else None
                 last = await self._call(
-                    self.bot.send_message,
-                    chat_id,
-                    part,
+                    "sendMessage",
+                    patient=last is not None,
+                    chat_id=chat_id,
+                    text=part,
                     parse_mode=ParseMode.HTML,
                     reply_markup=keyboard,
-                    patient=last is not None,
                 )
             if file is not None:
                 last = await self._call(
-                    self.bot.send_document,
-                    chat_id,
-                    InputFile(file.content, filename=file.filename),
+                    "sendDocument",
+                    patient=last is not None,
+                    chat_id=chat_id,
+                    document=InputFile(file.content, filename=file.filename),
                     caption=caption or None,
                     parse_mode=ParseMode.HTML if caption else None,
                     reply_markup=markup,
-                    patient=last is not None,
                 )
         return last
 
-    async def _call(
-        self,
-        method: Callable[..., Awaitable[TelegramMessage]],
-        *args: Any,
-        patient: bool = False,
-        **kwargs: Any,
-    ) -> TelegramMessage:
+    async def _call(self, endpoint: str, *, patient: bool = False, **api_kwargs: Any) -> Sent:
         """Send; after a short 429 (a fast typist hits the per-chat limit) wait and send once
         more, so the person is not left without the next question. `patient`: part of the
         message has gone already, so the rest waits out even a longer 429 rather than the
         whole message being sent again later."""
         try:
-            return await method(*args, **kwargs)
+            return _sent(await call(self.bot, endpoint, **api_kwargs))
         except RetryAfter as error:
             wait = seconds(error.retry_after)
             longest = self.MAX_PART_WAIT if patient else self.MAX_WAIT
             if (not self.wait_on_429 and not patient) or wait > longest:
                 raise
             await self._sleep(wait)
-            return await method(*args, **kwargs)
+            return _sent(await call(self.bot, endpoint, **api_kwargs))

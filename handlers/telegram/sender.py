@@ -74,7 +74,7 @@ class TelegramSender:
             return SendResult(SendStatus.IN_DOUBT, error=f"{type(error).__name__}: {error}")
         if message is None:
             return SendResult(SendStatus.SENT, chat=chat_id)
-        return SendResult(SendStatus.SENT, chat=str(message.chat_id), ref=str(message.message_id))
+        return SendResult(SendStatus.SENT, chat=message.chat_id, ref=str(message.message_id))
 
     async def close(self) -> None:
         if self._ready and self._owns_bot:

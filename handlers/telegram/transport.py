@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp.helpers import get_env_proxy_for_url
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = ["AiohttpRequest"]
 
 Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 def _or_default(value: ODVInput[float], default: float | None) -> float | None:
@@ -138,8 +140,11 @@ class AiohttpRequest(BaseRequest):
             sock_connect=connect,
             sock_read=read,
         )
-        data: aiohttp.FormData | dict[str, str] | None = fields or None
+        # encoded here: aiohttp's own encoding of a dict costs a tenth of the call
+        data: aiohttp.FormData | bytes | None = urlencode(fields).encode() if fields else None
+        headers = _FORM if fields else None
         if files:
+            headers = None
             form = aiohttp.FormData()
             for name, value in fields.items():
                 form.add_field(name, value)
@@ -149,7 +154,13 @@ class AiohttpRequest(BaseRequest):
         proxy, proxy_auth = await self._proxy(url)
         try:
             async with session.request(
-                method, url, data=data, timeout=timeout, proxy=proxy, proxy_auth=proxy_auth
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=timeout,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
