@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Executable, Table, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
+from storage.database import execute_core
 from storage.models import Application, ApplicationStatus, Person
 
 __all__ = [
     "latest",
     "of_person",
+    "set_answers",
     "start",
     "waiting_for_review",
     "waiting_for_review_with_person",
@@ -45,6 +50,22 @@ async def start(
     session.add(application)
     await session.flush()
     return application
+
+
+async def set_answers(
+    session: AsyncSession, application: Application, answers: dict[str, Any]
+) -> None:
+    """Store the application's answers (each answer of the eligibility flow does): one Core
+    UPDATE of that column, the object kept in step with the row as if just loaded."""
+    await execute_core(session, _answers_statement(), {"of": application.id, "answers": answers})
+    set_committed_value(application, "answers", answers)
+
+
+@cache
+def _answers_statement() -> Executable:
+    table = cast(Table, Application.__table__)
+    # the column set is the values' other key (answers)
+    return update(table).where(table.c.id == bindparam("of"))
 
 
 async def waiting_for_review(session: AsyncSession) -> Sequence[Application]:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from weakref import WeakSet
 
 import aiosqlite
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, make_url
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy import Executable, event, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -24,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 __all__ = [
     "DatabaseUnavailable",
@@ -32,9 +34,11 @@ __all__ = [
     "create_inline_engine",
     "create_sessions",
     "describe",
+    "execute_core",
     "reachable",
     "readiness",
     "sqlite_file",
+    "transaction",
     "upgrade",
 ]
 
@@ -93,6 +97,16 @@ class _InlineConnection(aiosqlite.Connection):
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
 
+    def begin_immediate(self) -> None:
+        """Start a transaction holding the write lock; "database is locked" at once if
+        another connection holds it (raised as SQLAlchemy raises a driver's error)."""
+        if self._connection is None:
+            raise ValueError("Connection closed")
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+
     def stop(self) -> None:
         self._running = False
         if self._connection is not None:
@@ -101,6 +115,10 @@ class _InlineConnection(aiosqlite.Connection):
 
     async def close(self) -> None:
         self.stop()
+
+
+# the engines made by `create_inline_engine`: nothing they do waits on the event loop
+_INLINE: WeakSet[AsyncEngine] = WeakSet()
 
 
 def create_inline_engine(url: str) -> AsyncEngine | None:
@@ -141,8 +159,14 @@ def create_inline_engine(url: str) -> AsyncEngine | None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin_immediate(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # on the driver's connection itself: SQLAlchemy's way to a statement costs more
+        # than this one (every handled event begins with it)
+        driver = connection.connection.driver_connection
+        if not isinstance(driver, _InlineConnection):
+            raise TypeError(f"not an inline SQLite connection: {type(driver).__name__}")
+        driver.begin_immediate()
 
+    _INLINE.add(engine)
     return engine
 
 
@@ -164,6 +188,48 @@ async def retry_when_locked(work: Callable[[], Awaitable[Any]], *, attempts: int
         await asyncio.sleep(pause)
         pause = min(pause * 2, 0.1)
     return await work()
+
+
+@asynccontextmanager
+async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session in one transaction, committed when the block ends without an error.
+
+    `async with session` closes the session in a task of its own, so that a cancellation
+    cannot leave it half closed: a turn of the event loop for every handled event. On an
+    inline engine nothing waits, so nothing can interrupt it: the transaction begins with
+    its first statement, and is committed and the session closed in one step."""
+    bind = sessions.kw.get("bind")
+    if bind not in _INLINE:
+        async with sessions() as session, session.begin():
+            yield session
+        return
+    session = sessions()
+    try:
+        yield session
+    except BaseException:
+        await session.close()  # rolled back
+        raise
+    await session.run_sync(_commit_and_close)
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
+
+
+async def execute_core(
+    session: AsyncSession, statement: Executable, values: Mapping[str, Any]
+) -> CursorResult[Any]:
+    """Run a Core statement (no ORM objects) on the session's connection, in its
+    transaction: one step into SQLAlchemy's synchronous core instead of two (fetching the
+    connection, then the statement), for the statements every handled event runs."""
+
+    def run(sync_session: Session) -> CursorResult[Any]:
+        return sync_session.connection().execute(statement, values)
+
+    return await session.run_sync(run)
 
 
 def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -7,12 +7,14 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, delete, func, select
+from sqlalchemy import Executable, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, contains_eager
+from sqlalchemy.orm import aliased, contains_eager, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
+from storage.database import execute_core
 from storage.models import (
     Application,
     ConversationState,
@@ -56,8 +58,7 @@ async def mark_processed(session: AsyncSession, channel: str, event_id: str, now
     statement = _mark_statement(session.get_bind().dialect.name)
     values = {"channel": channel, "event_id": event_id, "processed_at": now}
     # on the session's connection: a Core statement needs none of the ORM's execution path
-    connection = await session.connection()
-    result = await connection.execute(statement, values)
+    result = await execute_core(session, statement, values)
     return bool(result.rowcount)
 
 
@@ -219,25 +220,64 @@ async def set_state(
     data: dict[str, Any],
     now: datetime,
 ) -> ConversationState:
-    """Store where the person is in a flow (replaces any previous state)."""
+    """Store where the person is in a flow (replaces any previous state).
+
+    Every answer in a flow stores its state: one Core statement on the session's
+    connection (the ORM's unit of work would cost as much again as the statement), the
+    session's object kept in step with the row, as if just loaded."""
+    values = {
+        "person_id": person_id,
+        "flow": flow,
+        "step": step,
+        "data": dict(data),
+        "updated_at": now,
+    }
+    changed = {"state_of": person_id, **values}
+    del changed["person_id"]
     absent = _without_state(session)
-    state = None if person_id in absent else await session.get(ConversationState, person_id)
+    if person_id in absent or not (await execute_core(session, _update_state(), changed)).rowcount:
+        await execute_core(session, _insert_state(), values)
     absent.discard(person_id)
+    key = session.sync_session.identity_key(ConversationState, person_id)
+    state = cast(ConversationState | None, session.sync_session.identity_map.get(key))
     if state is None:
-        state = ConversationState(
-            person_id=person_id, flow=flow, step=step, data=data, updated_at=now
-        )
+        state = ConversationState(**values)
+        # the row exists: the object joins the session as loaded, not as one to insert
+        make_transient_to_detached(state)
         session.add(state)
     else:
-        state.flow, state.step, state.data, state.updated_at = flow, step, dict(data), now
-    await session.flush()
+        for name, value in values.items():
+            set_committed_value(state, name, value)
     return state
 
 
+@cache
+def _update_state() -> Executable:
+    table = cast(Table, ConversationState.__table__)
+    # the columns set are the values' other keys (flow, step, data, updated_at)
+    return update(table).where(table.c.person_id == bindparam("state_of"))
+
+
+@cache
+def _insert_state() -> Executable:
+    return insert(cast(Table, ConversationState.__table__))
+
+
 async def clear_state(session: AsyncSession, person_id: int) -> None:
-    """The person is in no flow any more."""
-    await session.execute(delete(ConversationState).where(ConversationState.person_id == person_id))
+    """The person is in no flow any more (a Core DELETE on the session's connection; the
+    session forgets its object of the row)."""
+    await execute_core(session, _delete_state(), {"state_of": person_id})
+    key = session.sync_session.identity_key(ConversationState, person_id)
+    state = session.sync_session.identity_map.get(key)
+    if state is not None:
+        session.expunge(state)
     _known_without_state(session, person_id)
+
+
+@cache
+def _delete_state() -> Executable:
+    table = cast(Table, ConversationState.__table__)
+    return delete(table).where(table.c.person_id == bindparam("state_of"))
 
 
 async def mentors_by_email(session: AsyncSession, address: str) -> Sequence[Person]:

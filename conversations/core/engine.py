@@ -27,7 +27,7 @@ from conversations.core.throttle import Throttle, Verdict
 from conversations.core.turn import Turn, pick_locale
 from conversations.rules.eligibility import EligibilityRules
 from storage import audit, people
-from storage.database import retry_when_locked
+from storage.database import retry_when_locked, transaction
 from storage.models import Role
 
 __all__ = ["Engine", "ProgrammeConfig", "Router"]
@@ -142,7 +142,7 @@ class Engine:
 
     async def _handle(self, incoming: Incoming, is_staff: bool, throttled: bool) -> Response:
         now = self._clock.now()
-        async with self._sessions() as session, session.begin():
+        async with transaction(self._sessions) as session:
             if incoming.event_id is not None and not await people.mark_processed(
                 session, incoming.channel, incoming.event_id, now
             ):

@@ -272,7 +272,7 @@ async def _accept(turn: Turn, question: Question, value: str) -> None:
     application = await _application(turn)
     answers = dict(application.answers)
     answers[question.step.value] = value
-    application.answers = answers  # a new dict, so SQLAlchemy sees the change
+    await applications.set_answers(turn.session, application, answers)
     await _ask_next(turn, application)
 
 
@@ -383,5 +383,5 @@ async def _change(turn: Turn, application: Application, step: str) -> None:
         return
     answers = dict(application.answers)
     del answers[step]
-    application.answers = answers  # a new dict, so SQLAlchemy sees the change
+    await applications.set_answers(turn.session, application, answers)
     await _ask_next(turn, application)

@@ -17,6 +17,7 @@ from storage.database import (
     create_inline_engine,
     create_sessions,
     retry_when_locked,
+    transaction,
     upgrade,
 )
 
@@ -86,3 +87,40 @@ async def test_another_error_is_not_retried(tmp_path: Path) -> None:
         assert calls == 1
     finally:
         await inline.dispose()
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "threaded"])
+async def test_a_transaction_is_committed_whole_or_not_at_all(tmp_path: Path, inline: bool) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'transaction.db'}"
+    threaded = create_engine(url)
+    await upgrade(threaded)
+    engine = create_inline_engine(url) if inline else threaded
+    assert engine is not None
+    sessions = create_sessions(engine)
+
+    async def stored() -> list[str]:
+        async with create_sessions(threaded)() as session:
+            rows = await session.execute(text("SELECT event_id FROM processed_event"))
+            return sorted(row[0] for row in rows)
+
+    try:
+        async with transaction(sessions) as session:
+            assert await people.mark_processed(session, "telegram", "kept", NOW)
+
+        async def failing() -> None:
+            async with transaction(sessions) as session:
+                await people.mark_processed(session, "telegram", "dropped", NOW)
+                raise RuntimeError("handler failed")
+
+        with pytest.raises(RuntimeError, match="handler failed"):
+            await failing()
+        assert await stored() == ["kept"]
+        # the connection went back to the pool, its transaction over: a new one writes
+        async with transaction(sessions) as session:
+            assert await people.mark_processed(session, "telegram", "dropped", NOW)
+        assert await stored() == ["dropped", "kept"]
+        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        if engine is not threaded:
+            await engine.dispose()
+        await threaded.dispose()

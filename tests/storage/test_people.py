@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from storage import people
+from storage import applications, people
 from storage.database import create_engine, create_sessions, upgrade
-from storage.models import ConversationState, Identity
+from storage.models import Application, ConversationState, Identity
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -133,3 +133,72 @@ async def test_what_a_rolled_back_transaction_learnt_is_forgotten(
     async with sessions() as session:
         rows = (await session.execute(select(ConversationState))).scalars().all()
         assert [(r.person_id, r.step) for r in rows] == [(person_id, "again")]
+
+
+async def test_the_sessions_state_object_follows_what_is_stored(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """`set_state` writes the row itself (no unit of work): the state object a flow holds
+    still says what the row says, and a change a flow makes to it afterwards is stored."""
+    async with sessions() as session, session.begin():
+        person = await people.create_person(
+            session,
+            role="youth",
+            channel="telegram",
+            external_id="9",
+            chat_id="9",
+            locale="fr",
+            now=NOW,
+        )
+        person_id = person.id
+        state = await people.set_state(session, person_id, flow="f", step="one", data={}, now=NOW)
+        # the object is the session's: a flow changing it (a suggested e-mail) is stored
+        state.data = {"email_typed": "a@gmial.com"}
+    async with sessions() as session, session.begin():
+        _, loaded = await people.find_with_state(session, "telegram", "9")
+        assert loaded is not None
+        assert loaded.data == {"email_typed": "a@gmial.com"}
+        again = await people.set_state(
+            session, person_id, flow="f", step="two", data={"n": 2}, now=NOW
+        )
+        assert again is loaded  # the loaded object, now saying what the row says
+        assert (loaded.step, loaded.data) == ("two", {"n": 2})
+        assert await session.get(ConversationState, person_id) is loaded
+        await people.clear_state(session, person_id)
+        assert await session.get(ConversationState, person_id) is None
+    async with sessions() as session:
+        assert await session.get(ConversationState, person_id) is None
+
+
+async def test_answers_are_stored_and_the_application_says_so(
+    db: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions() as session, session.begin():
+        person = await people.create_person(
+            session,
+            role="youth",
+            channel="telegram",
+            external_id="10",
+            chat_id="10",
+            locale="fr",
+            now=NOW,
+        )
+        application = await applications.start(session, person.id, None, NOW)
+        application_id = application.id
+    updates: list[str] = []
+
+    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("UPDATE"):
+            updates.append(statement)
+
+    event.listen(db.sync_engine, "before_cursor_execute", before)
+    async with sessions() as session, session.begin():
+        loaded = await session.get(Application, application_id)
+        assert loaded is not None
+        await applications.set_answers(session, loaded, {"diploma": "bac5"})
+        assert loaded.answers == {"diploma": "bac5"}
+    assert len(updates) == 1  # the answer's own statement, nothing more at commit
+    async with sessions() as session:
+        stored = await session.get(Application, application_id)
+        assert stored is not None
+        assert stored.answers == {"diploma": "bac5"}
