@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -158,6 +159,11 @@ class TemplateRenderer:
             auto_reload=False,
         )
         self._resolved: dict[tuple[str, str, Channel], Template] = {}
+        # button labels: a template depends on nothing but its key, language, channel and
+        # values (its globals and filters are the process's), so a label whose values are
+        # plain words or numbers is rendered once (the most recent few thousand are kept:
+        # some carry a name)
+        self._cached_label = lru_cache(maxsize=4096)(self._label_of_items)
         self.env.globals["t"] = self._include
         self.env.globals["region_name"] = region_name
         self.env.filters["date"] = self._date
@@ -290,9 +296,18 @@ class TemplateRenderer:
 
     def label(self, choice: Choice, locale: str, channel: Channel) -> str:
         """A button label, always plain text."""
-        return to_plain(
-            _tidy(self._markup(choice.label_key, locale, channel, choice.label_context))
-        )
+        context = choice.label_context
+        if not all(isinstance(value, str | int) for value in context.values()):
+            return self._label(choice.label_key, locale, channel, context)
+        return self._cached_label(choice.label_key, locale, channel, tuple(context.items()))
+
+    def _label_of_items(
+        self, key: str, locale: str, channel: Channel, items: tuple[tuple[str, Any], ...]
+    ) -> str:
+        return self._label(key, locale, channel, dict(items))
+
+    def _label(self, key: str, locale: str, channel: Channel, context: Mapping[str, Any]) -> str:
+        return to_plain(_tidy(self._markup(key, locale, channel, context)))
 
     def render(self, reply: Reply, channel: Channel) -> Rendered:
         text = self.text(reply.key, reply.locale, channel, reply.context)

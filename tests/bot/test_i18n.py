@@ -69,6 +69,30 @@ def test_buttons_are_plain_text_in_rows(renderer: TemplateRenderer) -> None:
     assert rendered.buttons == ((("🇫🇷 Français", "lang:fr"),), (("<i>", "x"),))
 
 
+def test_each_button_says_its_own_words_in_each_language(renderer: TemplateRenderer) -> None:
+    """Labels are rendered once per key, language, channel and values: two buttons of the
+    same key with other values, or the same key in another language, never share one."""
+
+    def labels(locale: str, *names: str) -> list[str]:
+        choices = tuple(Choice("choice.raw", f"p:{n}", {"label": n}) for n in names)
+        reply = Reply("common.choose_language", choices=choices, locale=locale)
+        return [
+            label for row in renderer.render(reply, Channel.TELEGRAM).buttons for label, _ in row
+        ]
+
+    assert labels("fr", "Inès", "Karim") == ["Inès", "Karim"]
+    assert labels("fr", "Karim", "Inès", "Karim") == ["Karim", "Inès", "Karim"]
+    french = Reply("common.choose_language", choices=(Choice("choice.qpv.unknown", "q"),))
+    english = Reply(
+        "common.choose_language", choices=(Choice("choice.qpv.unknown", "q"),), locale="en"
+    )
+    assert renderer.render(french, Channel.TELEGRAM).buttons == ((("Je ne sais pas", "q"),),)
+    assert renderer.render(english, Channel.TELEGRAM).buttons == ((("I don't know", "q"),),)
+    dated = Choice("choice.raw", "d", {"label": date(2026, 3, 1)})  # not cached: rendered
+    shown = renderer.render(Reply("common.choose_language", choices=(dated,)), Channel.TELEGRAM)
+    assert shown.buttons == ((("2026-03-01", "d"),),)
+
+
 def test_markup_conversions() -> None:
     assert (
         to_slack('<b>Hi</b> <a href="https://x.fr">x</a> &lt;@U1&gt;')
