@@ -155,6 +155,13 @@ _CHAT_SEND_METHODS = frozenset(
 # --------------------------------------------------------------------------------------------
 
 
+def _copied(message: JSONDict) -> JSONDict:
+    """A copy of a stored message to answer with (the answer is recorded, the stored one may
+    be edited later): through JSON, as it is served, several times faster than deepcopy."""
+    copied: JSONDict = json.loads(json.dumps(message))
+    return copied
+
+
 @dataclass(frozen=True)
 class UploadedFile:
     """A file part of a multipart request."""
@@ -1260,7 +1267,7 @@ class FakeBotApi:
             **content,
         }
         self._messages[chat][message["message_id"]] = message
-        return copy.deepcopy(message)
+        return _copied(message)
 
     def _find_message(self, params: JSONDict, missing: str) -> tuple[ChatId, JSONDict]:
         chat = self._require_chat(params)
@@ -1368,7 +1375,7 @@ class FakeBotApi:
         if inline_markup is not None:
             message["reply_markup"] = inline_markup
         message["edit_date"] = int(self._wall_clock())
-        return copy.deepcopy(message)
+        return _copied(message)
 
     async def _edit_message_reply_markup(self, record: Recorded) -> JSONDict | bool:
         params = record.params
@@ -1383,7 +1390,7 @@ class FakeBotApi:
         if inline_markup is not None:
             message["reply_markup"] = inline_markup
         message["edit_date"] = int(self._wall_clock())
-        return copy.deepcopy(message)
+        return _copied(message)
 
     async def _delete_message(self, record: Recorded) -> bool:
         chat, message = self._find_message(record.params, "message to delete not found")
