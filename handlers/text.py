@@ -30,20 +30,38 @@ def storable(text: str) -> str:
 
 
 def _value(value: object) -> object:
+    """`value` with its strings storable: the very same object when nothing had to change
+    (the common case, checked at every event)."""
     if isinstance(value, str):
         return storable(value)
     if isinstance(value, list | tuple):
-        return type(value)(_value(item) for item in value)
+        items = [_value(item) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return type(value)(items)
     if isinstance(value, Mapping):
-        return {_value(key): _value(item) for key, item in value.items()}
+        pairs = [(_value(key), _value(item)) for key, item in value.items()]
+        if all(
+            k is old_k and v is old_v
+            for (k, v), (old_k, old_v) in zip(pairs, value.items(), strict=True)
+        ):
+            return value
+        return dict(pairs)
     return value
+
+
+# the fields that may hold a person's text (the channel and the kind are ours)
+_TEXT_FIELDS = tuple(
+    item.name for item in dataclasses.fields(Incoming) if item.name not in ("channel", "kind")
+)
 
 
 def storable_incoming(incoming: Incoming) -> Incoming:
     """The same event with every string in it (form answers and metadata too) storable."""
-    changes = {
-        item.name: _value(getattr(incoming, item.name))
-        for item in dataclasses.fields(incoming)
-        if item.name != "channel" and item.name != "kind"
-    }
-    return dataclasses.replace(incoming, **changes)  # type: ignore[arg-type]
+    changes = {}
+    for name in _TEXT_FIELDS:
+        value = getattr(incoming, name)
+        cleaned = _value(value)
+        if cleaned is not value:
+            changes[name] = cleaned
+    return dataclasses.replace(incoming, **changes) if changes else incoming  # type: ignore[arg-type]

@@ -26,13 +26,18 @@ __all__ = [
 
 async def latest(session: AsyncSession, person_id: int) -> Application | None:
     """The person's most recent application."""
-    result = await session.execute(
+    result = await session.execute(_latest_statement(), {"person_id": person_id})
+    return result.scalar_one_or_none()
+
+
+@cache
+def _latest_statement() -> Executable:
+    return (
         select(Application)
-        .where(Application.person_id == person_id)
+        .where(Application.person_id == bindparam("person_id"))
         .order_by(Application.id.desc())
         .limit(1)
     )
-    return result.scalar_one_or_none()
 
 
 async def start(

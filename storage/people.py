@@ -11,7 +11,7 @@ from sqlalchemy import Executable, Table, bindparam, delete, func, insert, selec
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased, contains_eager, make_transient_to_detached
+from sqlalchemy.orm import Session, aliased, contains_eager, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.database import execute_core
@@ -26,6 +26,7 @@ from storage.models import (
 
 __all__ = [
     "add_identity",
+    "application_in_progress",
     "clear_state",
     "create_person",
     "external_id_on",
@@ -36,8 +37,10 @@ __all__ = [
     "get_state",
     "identity_id_on",
     "identity_on",
+    "mark_and_find",
     "mark_processed",
     "mentors_by_email",
+    "set_consent",
     "set_state",
     "youths_by_application_email",
 ]
@@ -55,10 +58,30 @@ async def mark_processed(session: AsyncSession, channel: str, event_id: str, now
     An atomic insert, not "highest id seen": updates can arrive out of order. The record is
     part of the caller's transaction, so an event whose handling fails can be handled again.
     """
-    statement = _mark_statement(session.get_bind().dialect.name)
+    return await session.run_sync(_mark, channel, event_id, now)
+
+
+async def mark_and_find(
+    session: AsyncSession, channel: str, event_id: str | None, external_id: str, now: datetime
+) -> tuple[bool, Person | None, ConversationState | None]:
+    """What every handled event starts with, in one step into SQLAlchemy's synchronous
+    core: the event id recorded (`mark_processed`; none to record without an id), then who
+    is talking and where they stand (`find_with_state`). (False, None, None) for an event
+    already handled."""
+
+    def run(sync_session: Session) -> tuple[bool, Person | None, ConversationState | None]:
+        if event_id is not None and not _mark(sync_session, channel, event_id, now):
+            return False, None, None
+        return True, *_find(sync_session, channel, external_id)
+
+    return await session.run_sync(run)
+
+
+def _mark(sync_session: Session, channel: str, event_id: str, now: datetime) -> bool:
+    statement = _mark_statement(sync_session.get_bind().dialect.name)
     values = {"channel": channel, "event_id": event_id, "processed_at": now}
     # on the session's connection: a Core statement needs none of the ORM's execution path
-    result = await execute_core(session, statement, values)
+    result = sync_session.connection().execute(statement, values)
     return bool(result.rowcount)
 
 
@@ -93,7 +116,13 @@ async def find_with_state(
     """The person behind a channel account, with their identities loaded, and where they
     are in a flow: one SELECT (identity, person, every identity of theirs, their state, and
     the application a registration in progress fills, left in the session for the flow)."""
-    result = await session.execute(
+    return await session.run_sync(_find, channel, external_id)
+
+
+def _find(
+    sync_session: Session, channel: str, external_id: str
+) -> tuple[Person | None, ConversationState | None]:
+    result = sync_session.execute(
         _find_statement(), {"channel": channel, "external_id": external_id}
     )
     # one row per identity of the person: all of them are read to fill `identities`
@@ -103,10 +132,19 @@ async def find_with_state(
     person, state, application = rows[0]
     # the session's identity map holds objects weakly: kept here for the transaction, the
     # flow's `session.get(Application, id)` finds it without a query
-    session.info[_LOADED_APPLICATION] = application
+    sync_session.info[_LOADED_APPLICATION] = application
     if state is None:
-        _known_without_state(session, person.id)
+        _without_state(sync_session).add(person.id)
     return person, state
+
+
+async def application_in_progress(session: AsyncSession, application_id: int) -> Application | None:
+    """The application a registration in progress fills, by id: the one `find_with_state`
+    loaded if it is that one (no step into the session), else looked up."""
+    loaded = session.info.get(_LOADED_APPLICATION)
+    if isinstance(loaded, Application) and loaded.id == application_id and loaded in session:
+        return loaded
+    return await session.get(Application, application_id)
 
 
 @cache
@@ -128,14 +166,15 @@ def _find_statement() -> Executable:
     )
 
 
-def _without_state(session: AsyncSession) -> set[int]:
+def _without_state(session: AsyncSession | Session) -> set[int]:
     """The ids of people known to have no state row in the session's current transaction
     (what a rolled-back transaction learnt is forgotten with it)."""
-    transaction = session.sync_session.get_transaction()
-    known: tuple[object, set[int]] | None = session.info.get(_NO_STATE)
+    sync_session = session.sync_session if isinstance(session, AsyncSession) else session
+    transaction = sync_session.get_transaction()
+    known: tuple[object, set[int]] | None = sync_session.info.get(_NO_STATE)
     if known is None or known[0] is not transaction:
         known = (transaction, set())
-        session.info[_NO_STATE] = known
+        sync_session.info[_NO_STATE] = known
     return known[1]
 
 
@@ -261,6 +300,33 @@ def _update_state() -> Executable:
 @cache
 def _insert_state() -> Executable:
     return insert(cast(Table, ConversationState.__table__))
+
+
+async def set_consent(
+    session: AsyncSession,
+    person: Person,
+    *,
+    accepted_at: datetime | None,
+    declined_at: datetime | None,
+    display_name: str | None,
+) -> None:
+    """Store the answer to the privacy notice (and the name kept with an acceptance): one
+    Core UPDATE, the person object kept in step with the row."""
+    values = {
+        "consent_at": accepted_at,
+        "consent_declined_at": declined_at,
+        "display_name": display_name,
+    }
+    await execute_core(session, _consent_statement(), {"of": person.id, **values})
+    for name, value in values.items():
+        set_committed_value(person, name, value)
+
+
+@cache
+def _consent_statement() -> Executable:
+    table = cast(Table, Person.__table__)
+    # the columns set are the values' other keys
+    return update(table).where(table.c.id == bindparam("of"))
 
 
 async def clear_state(session: AsyncSession, person_id: int) -> None:

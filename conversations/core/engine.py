@@ -143,15 +143,14 @@ class Engine:
     async def _handle(self, incoming: Incoming, is_staff: bool, throttled: bool) -> Response:
         now = self._clock.now()
         async with transaction(self._sessions) as session:
-            if incoming.event_id is not None and not await people.mark_processed(
-                session, incoming.channel, incoming.event_id, now
-            ):
+            # the event id recorded, then who is talking, their accounts and where they are
+            # in a flow (one SELECT)
+            new, person, state = await people.mark_and_find(
+                session, incoming.channel, incoming.event_id, incoming.external_id, now
+            )
+            if not new:
                 logger.info("duplicate %s event %s ignored", incoming.channel, incoming.event_id)
                 return Response(outcome=Outcome.DUPLICATE)
-            # who is talking, their accounts and where they are in a flow: one SELECT
-            person, state = await people.find_with_state(
-                session, incoming.channel, incoming.external_id
-            )
             if person is None and incoming.channel in SELF_REGISTERING:
                 if incoming.kind in (Kind.BLOCKED, Kind.UNBLOCKED):
                     return Response()

@@ -24,10 +24,13 @@ MAX_FIELD = 200
 def buttons(
     step: str, values: tuple[str, ...]
 ) -> Callable[[EligibilityRules, str], tuple[Choice, ...]]:
+    # the same buttons at every question: made once
+    made = tuple(
+        Choice(f"choice.{step}.{value}", codec.encode(step, value=value)) for value in values
+    )
+
     def choices(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
-        return tuple(
-            Choice(f"choice.{step}.{value}", codec.encode(step, value=value)) for value in values
-        )
+        return made
 
     return choices
 
@@ -48,11 +51,14 @@ def social_choices(rules: EligibilityRules, locale: str) -> tuple[Choice, ...]:
     )
 
 
+_REGION_CHOICES = tuple(
+    Choice("choice.raw", codec.encode("region", value=code), {"label": REGION_NAMES[code]})
+    for code in REGIONS
+)
+
+
 def region_choices(_rules: EligibilityRules, _locale: str) -> tuple[Choice, ...]:
-    return tuple(
-        Choice("choice.raw", codec.encode("region", value=code), {"label": REGION_NAMES[code]})
-        for code in REGIONS
-    )
+    return _REGION_CHOICES
 
 
 def by_number(text: str, choices: tuple[Choice, ...], step: str) -> str | None:

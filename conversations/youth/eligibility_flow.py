@@ -202,18 +202,22 @@ async def _on_privacy(turn: Turn) -> None:
     assert turn.state is not None  # noqa: S101
     if answer == "decline":
         # Store nothing but the refusal.
-        person.consent_declined_at = turn.now
-        person.consent_at = None
-        person.display_name = None
+        await people.set_consent(
+            turn.session, person, accepted_at=None, declined_at=turn.now, display_name=None
+        )
         await people.clear_state(turn.session, person.id)
         turn.state = None
         turn.say("privacy.declined")
         return
-    person.consent_at = turn.now
-    person.consent_declined_at = None
     # The name is personal data: kept only once the notice is accepted (an imported
     # youth's first name, from the partner's file, is kept over their Telegram name).
-    person.display_name = person.display_name or (turn.incoming.display_name or "")[:200] or None
+    await people.set_consent(
+        turn.session,
+        person,
+        accepted_at=turn.now,
+        declined_at=None,
+        display_name=person.display_name or (turn.incoming.display_name or "")[:200] or None,
+    )
     # an imported youth's application waits with the file's answers: they are not asked again
     current = await applications.latest(turn.session, person.id)
     application = (
@@ -255,7 +259,9 @@ async def _application(turn: Turn) -> Application:
     state = turn.state
     application = None
     if state is not None and "application_id" in state.data:
-        application = await turn.session.get(Application, state.data["application_id"])
+        application = await people.application_in_progress(
+            turn.session, state.data["application_id"]
+        )
     if application is None or application.person_id != turn.person.id:
         application = await applications.latest(turn.session, turn.person.id)
     if application is None or application.status != ApplicationStatus.IN_PROGRESS:

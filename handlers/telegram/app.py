@@ -136,10 +136,9 @@ class TelegramBot:
             if settling is not None:
                 await settling
 
-    @staticmethod
-    async def _answer(query: CallbackQuery) -> None:
+    async def _answer(self, query: CallbackQuery) -> None:
         with contextlib.suppress(TelegramError):
-            await query.answer()
+            await call(self.bot, "answerCallbackQuery", callback_query_id=query.id)
 
     async def _settle(self, pressed: Message, update: Reply | None) -> None:
         """The pressed keyboard is used up: the message becomes what the engine says it
