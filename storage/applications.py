@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam, select, update
+from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.database import execute_core
 from storage.models import Application, ApplicationStatus, Person
+from storage.rows import update_row
 
 __all__ = [
     "latest",
@@ -61,16 +60,8 @@ async def set_answers(
     session: AsyncSession, application: Application, answers: dict[str, Any]
 ) -> None:
     """Store the application's answers (each answer of the eligibility flow does): one Core
-    UPDATE of that column, the object kept in step with the row as if just loaded."""
-    await execute_core(session, _answers_statement(), {"of": application.id, "answers": answers})
-    set_committed_value(application, "answers", answers)
-
-
-@cache
-def _answers_statement() -> Executable:
-    table = cast(Table, Application.__table__)
-    # the column set is the values' other key (answers)
-    return update(table).where(table.c.id == bindparam("of"))
+    UPDATE of that column, the object kept in step with the row (`storage.rows`)."""
+    await update_row(session, Application, application.id, {"answers": answers})
 
 
 async def waiting_for_review(session: AsyncSession) -> Sequence[Application]:

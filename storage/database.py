@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,8 +16,8 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Executable, event, make_url
-from sqlalchemy.engine import URL, Connection, CursorResult
+from sqlalchemy import event, make_url
+from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -34,7 +34,6 @@ __all__ = [
     "create_inline_engine",
     "create_sessions",
     "describe",
-    "execute_core",
     "reachable",
     "readiness",
     "sqlite_file",
@@ -217,19 +216,6 @@ def _commit_and_close(session: Session) -> None:
         session.commit()
     finally:
         session.close()
-
-
-async def execute_core(
-    session: AsyncSession, statement: Executable, values: Mapping[str, Any]
-) -> CursorResult[Any]:
-    """Run a Core statement (no ORM objects) on the session's connection, in its
-    transaction: one step into SQLAlchemy's synchronous core instead of two (fetching the
-    connection, then the statement), for the statements every handled event runs."""
-
-    def run(sync_session: Session) -> CursorResult[Any]:
-        return sync_session.connection().execute(statement, values)
-
-    return await session.run_sync(run)
 
 
 def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -7,14 +7,12 @@ from datetime import datetime
 from functools import cache
 from typing import Any, cast
 
-from sqlalchemy import Executable, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Executable, Table, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, aliased, contains_eager, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
-from storage.database import execute_core
 from storage.models import (
     Application,
     ConversationState,
@@ -23,6 +21,7 @@ from storage.models import (
     Person,
     ProcessedEvent,
 )
+from storage.rows import execute_core, loaded, update_row
 
 __all__ = [
     "add_identity",
@@ -139,12 +138,10 @@ def _find(
 
 
 async def application_in_progress(session: AsyncSession, application_id: int) -> Application | None:
-    """The application a registration in progress fills, by id: the one `find_with_state`
-    loaded if it is that one (no step into the session), else looked up."""
-    loaded = session.info.get(_LOADED_APPLICATION)
-    if isinstance(loaded, Application) and loaded.id == application_id and loaded in session:
-        return loaded
-    return await session.get(Application, application_id)
+    """The application a registration in progress fills, by id: the session's own (the one
+    `find_with_state` loaded) without a step into SQLAlchemy, else looked up."""
+    held = loaded(session, Application, application_id)
+    return held if held is not None else await session.get(Application, application_id)
 
 
 @cache
@@ -264,37 +261,19 @@ async def set_state(
     Every answer in a flow stores its state: one Core statement on the session's
     connection (the ORM's unit of work would cost as much again as the statement), the
     session's object kept in step with the row, as if just loaded."""
-    values = {
-        "person_id": person_id,
-        "flow": flow,
-        "step": step,
-        "data": dict(data),
-        "updated_at": now,
-    }
-    changed = {"state_of": person_id, **values}
-    del changed["person_id"]
+    values = {"flow": flow, "step": step, "data": dict(data), "updated_at": now}
     absent = _without_state(session)
-    if person_id in absent or not (await execute_core(session, _update_state(), changed)).rowcount:
-        await execute_core(session, _insert_state(), values)
+    # an update keeps the session's object of the row in step (`update_row`)
+    if person_id in absent or not await update_row(session, ConversationState, person_id, values):
+        await execute_core(session, _insert_state(), {"person_id": person_id, **values})
     absent.discard(person_id)
-    key = session.sync_session.identity_key(ConversationState, person_id)
-    state = cast(ConversationState | None, session.sync_session.identity_map.get(key))
+    state = loaded(session, ConversationState, person_id)
     if state is None:
-        state = ConversationState(**values)
+        state = ConversationState(person_id=person_id, **values)
         # the row exists: the object joins the session as loaded, not as one to insert
         make_transient_to_detached(state)
         session.add(state)
-    else:
-        for name, value in values.items():
-            set_committed_value(state, name, value)
     return state
-
-
-@cache
-def _update_state() -> Executable:
-    table = cast(Table, ConversationState.__table__)
-    # the columns set are the values' other keys (flow, step, data, updated_at)
-    return update(table).where(table.c.person_id == bindparam("state_of"))
 
 
 @cache
@@ -317,24 +296,14 @@ async def set_consent(
         "consent_declined_at": declined_at,
         "display_name": display_name,
     }
-    await execute_core(session, _consent_statement(), {"of": person.id, **values})
-    for name, value in values.items():
-        set_committed_value(person, name, value)
-
-
-@cache
-def _consent_statement() -> Executable:
-    table = cast(Table, Person.__table__)
-    # the columns set are the values' other keys
-    return update(table).where(table.c.id == bindparam("of"))
+    await update_row(session, Person, person.id, values)
 
 
 async def clear_state(session: AsyncSession, person_id: int) -> None:
     """The person is in no flow any more (a Core DELETE on the session's connection; the
     session forgets its object of the row)."""
     await execute_core(session, _delete_state(), {"state_of": person_id})
-    key = session.sync_session.identity_key(ConversationState, person_id)
-    state = session.sync_session.identity_map.get(key)
+    state = loaded(session, ConversationState, person_id)
     if state is not None:
         session.expunge(state)
     _known_without_state(session, person_id)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import applications, people
 from storage.database import create_engine, create_sessions, upgrade
-from storage.models import Application, ConversationState, Identity
+from storage.models import Application, ConversationState, Identity, Person
 
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -30,15 +30,28 @@ def sessions(db: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_sessions(db)
 
 
-def count_selects(db: AsyncEngine) -> list[str]:
+def count_statements(db: AsyncEngine, verb: str = "SELECT") -> list[str]:
+    """The statements starting with `verb` run from now on, as they are run."""
     seen: list[str] = []
 
     def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
+        if statement.lstrip().upper().startswith(verb):
             seen.append(statement)
 
     event.listen(db.sync_engine, "before_cursor_execute", before)
     return seen
+
+
+async def youth(session: AsyncSession, telegram_id: str) -> Person:
+    return await people.create_person(
+        session,
+        role="youth",
+        channel="telegram",
+        external_id=telegram_id,
+        chat_id=telegram_id,
+        locale="fr",
+        now=NOW,
+    )
 
 
 async def test_person_accounts_and_state_in_one_select(
@@ -57,7 +70,7 @@ async def test_person_accounts_and_state_in_one_select(
         session.add(Identity(person_id=person.id, channel="telegram", external_id="42"))
         await people.set_state(session, person.id, flow="f", step="s", data={"a": 1}, now=NOW)
         person_id = person.id
-    selects = count_selects(db)
+    selects = count_statements(db)
     async with sessions() as session:
         found, state = await people.find_with_state(session, "telegram", "42")
         assert found is not None
@@ -78,16 +91,8 @@ async def test_a_state_known_missing_is_not_looked_for_again(
     db: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     async with sessions() as session, session.begin():
-        person = await people.create_person(
-            session,
-            role="youth",
-            channel="telegram",
-            external_id="7",
-            chat_id="7",
-            locale="fr",
-            now=NOW,
-        )
-        selects = count_selects(db)
+        person = await youth(session, "7")
+        selects = count_statements(db)
         await people.set_state(session, person.id, flow="f", step="one", data={}, now=NOW)
         assert selects == []  # a new person has no state: nothing to look for
         await people.clear_state(session, person.id)
@@ -110,15 +115,7 @@ async def test_what_a_rolled_back_transaction_learnt_is_forgotten(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with sessions() as session, session.begin():
-        person = await people.create_person(
-            session,
-            role="youth",
-            channel="telegram",
-            external_id="8",
-            chat_id="8",
-            locale="fr",
-            now=NOW,
-        )
+        person = await youth(session, "8")
         await people.set_state(session, person.id, flow="f", step="kept", data={}, now=NOW)
         person_id = person.id
     async with sessions() as session:
@@ -141,15 +138,7 @@ async def test_the_sessions_state_object_follows_what_is_stored(
     """`set_state` writes the row itself (no unit of work): the state object a flow holds
     still says what the row says, and a change a flow makes to it afterwards is stored."""
     async with sessions() as session, session.begin():
-        person = await people.create_person(
-            session,
-            role="youth",
-            channel="telegram",
-            external_id="9",
-            chat_id="9",
-            locale="fr",
-            now=NOW,
-        )
+        person = await youth(session, "9")
         person_id = person.id
         state = await people.set_state(session, person_id, flow="f", step="one", data={}, now=NOW)
         # the object is the session's: a flow changing it (a suggested e-mail) is stored
@@ -174,24 +163,10 @@ async def test_answers_are_stored_and_the_application_says_so(
     db: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     async with sessions() as session, session.begin():
-        person = await people.create_person(
-            session,
-            role="youth",
-            channel="telegram",
-            external_id="10",
-            chat_id="10",
-            locale="fr",
-            now=NOW,
-        )
+        person = await youth(session, "10")
         application = await applications.start(session, person.id, None, NOW)
         application_id = application.id
-    updates: list[str] = []
-
-    def before(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
-        if statement.lstrip().upper().startswith("UPDATE"):
-            updates.append(statement)
-
-    event.listen(db.sync_engine, "before_cursor_execute", before)
+    updates = count_statements(db, "UPDATE")
     async with sessions() as session, session.begin():
         loaded = await session.get(Application, application_id)
         assert loaded is not None
