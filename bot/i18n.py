@@ -58,6 +58,26 @@ LABEL_AREAS = {
 }
 
 
+# a template's values as a key: (name, value) pairs, a flat mapping's as pairs of its own
+Frozen = tuple[tuple[str, Any], ...]
+_NUMBERS = (int, float, type(None))  # bool is an int
+_FLAT = (str, int, float, type(None))
+
+
+def _frozen(context: Mapping[str, Any]) -> Frozen | None:
+    """`context` as a cache key if a text rendered from it can be kept: numbers, yes/no,
+    nothing, and flat mappings of such and of codes; None otherwise (a text, a list...)."""
+    items: list[tuple[str, Any]] = []
+    for name, value in context.items():
+        if isinstance(value, _NUMBERS):
+            items.append((name, value))
+        elif isinstance(value, dict) and all(isinstance(v, _FLAT) for v in value.values()):
+            items.append((name, tuple(value.items())))
+        else:
+            return None
+    return tuple(items)
+
+
 def template_path(key: str, locale: str, channel: Channel | None = None) -> str:
     area_and_name = key.replace(".", "/")
     if channel is None:
@@ -164,6 +184,11 @@ class TemplateRenderer:
         # plain words or numbers is rendered once (the most recent few thousand are kept:
         # some carry a name)
         self._cached_label = lru_cache(maxsize=4096)(self._label_of_items)
+        # texts likewise, when their values are numbers, yes/no and the programme's flat
+        # figures (a question's number, the rules it quotes): the same for everyone, while
+        # a text naming someone or listing answers (a text or a list among its values) is
+        # rendered each time
+        self._cached_text = lru_cache(maxsize=1024)(self._text_of_items)
         self.env.globals["t"] = self._include
         self.env.globals["region_name"] = region_name
         self.env.filters["date"] = self._date
@@ -287,7 +312,17 @@ class TemplateRenderer:
         self, key: str, locale: str, channel: Channel, context: Mapping[str, Any] | None = None
     ) -> str:
         """One template rendered for a channel."""
-        markup = _tidy(self._markup(key, locale, channel, context or {}))
+        frozen = _frozen(context) if context else ()
+        if frozen is not None:
+            return self._cached_text(key, locale, channel, frozen)
+        return self._text(key, locale, channel, context or {})
+
+    def _text_of_items(self, key: str, locale: str, channel: Channel, items: Frozen) -> str:
+        context = {name: dict(v) if isinstance(v, tuple) else v for name, v in items}
+        return self._text(key, locale, channel, context)
+
+    def _text(self, key: str, locale: str, channel: Channel, context: Mapping[str, Any]) -> str:
+        markup = _tidy(self._markup(key, locale, channel, context))
         if channel is Channel.TELEGRAM:
             return markup
         if channel is Channel.SLACK:

@@ -93,6 +93,39 @@ def test_each_button_says_its_own_words_in_each_language(renderer: TemplateRende
     assert shown.buttons == ((("2026-03-01", "d"),),)
 
 
+def test_each_question_says_its_own_number_and_rules(renderer: TemplateRenderer) -> None:
+    """Texts whose values are numbers and the rules' figures are rendered once per key,
+    language, channel and values: a kept text never answers for other values."""
+
+    def question(
+        number: int, minimum: str, locale: str = "fr", channel: Channel = Channel.TELEGRAM
+    ) -> str:
+        context = {
+            "again": False,
+            "number": number,
+            "total": 8,
+            "rules": {"diploma_minimum": minimum},
+        }
+        return renderer.render(
+            Reply("eligibility.ask_diploma", context, locale=locale), channel
+        ).text
+
+    first = question(1, "bac3")
+    assert "Question 1/8" in first
+    assert question(1, "bac3") == first
+    assert "Question 2/8" in question(2, "bac3")
+    assert question(1, "bac5") != first
+    assert "Question 1/8" in question(1, "bac3", "en")
+    assert "Ton diplôme" not in question(1, "bac3", "en")
+    assert "<b>" in first
+    assert "<b>" not in question(1, "bac3", channel=Channel.CONSOLE)
+    # a text naming someone is rendered for that name each time
+    for name, other in (("Inès", "Karim"), ("Karim", "Inès"), ("Inès", "Karim")):
+        accepted = renderer.render(Reply("privacy.accepted", {"name": name}), Channel.CONSOLE).text
+        assert name in accepted
+        assert other not in accepted
+
+
 def test_markup_conversions() -> None:
     assert (
         to_slack('<b>Hi</b> <a href="https://x.fr">x</a> &lt;@U1&gt;')
