@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.container import Services, build
@@ -21,10 +22,44 @@ from tests.fakes.slack_api import FakeSlackApi
 # (the behaviour the CLI sets too) so reading RetryAfter.retry_after does not fail tests.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-POSTGRES_URL = os.environ.get("MENTORBOT_TEST_DATABASE_URL")
+
+def _worker_url(url: str | None) -> str | None:
+    """The test database for this process: under pytest-xdist, one per worker.
+
+    Every PostgreSQL test empties its database first, so two workers sharing one would empty
+    each other's mid-test: worker `gw1` gets `<database>_gw1`, created when the worker starts.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base = make_url(url)
+    return base.set(database=f"{base.database}_{worker}").render_as_string(hide_password=False)
+
+
+POSTGRES_URL = _worker_url(os.environ.get("MENTORBOT_TEST_DATABASE_URL"))
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 # Monday 2 November 2026, 10:00 in Paris
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+async def _create_worker_database(shared: str, own: str) -> None:
+    name = make_url(own).database
+    engine = create_async_engine(shared, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            found = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not found:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        await engine.dispose()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    shared = os.environ.get("MENTORBOT_TEST_DATABASE_URL")
+    if shared and POSTGRES_URL and shared != POSTGRES_URL:
+        asyncio.run(_create_worker_database(shared, POSTGRES_URL))
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
