@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import Engine as SyncEngine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.i18n import TemplateRenderer
@@ -50,11 +51,11 @@ class Services:
     renderer: TemplateRenderer
     engine: Engine
     # SQLite: the engine's own connections, whose statements run on the event loop
-    inbound_db: AsyncEngine | None = None
+    inbound_db: SyncEngine | None = None
 
     async def close(self) -> None:
         if self.inbound_db is not None:
-            await self.inbound_db.dispose()
+            self.inbound_db.dispose()
         await self.db.dispose()
 
 

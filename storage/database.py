@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
-from weakref import WeakSet
+from typing import Any, cast
 
-import aiosqlite
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event, make_url
+from sqlalchemy import Engine, event, make_url
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -26,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session
+
+from storage.inline import InlineSession, create_inline_engine, is_inline
 
 __all__ = [
     "DatabaseUnavailable",
@@ -77,98 +76,6 @@ def create_engine(url: str) -> AsyncEngine:
     )
 
 
-class _InlineConnection(aiosqlite.Connection):
-    """aiosqlite's connection without its thread: each statement runs at once on the event
-    loop instead of a round trip to a worker thread and back (two loop wake-ups per
-    statement). Only for short transactions that take the write lock first and never wait
-    for it (see `create_inline_engine`)."""
-
-    def __await__(self) -> Any:
-        return self._connect().__await__()
-
-    async def _connect(self) -> _InlineConnection:
-        if self._connection is None:
-            self._connection = self._connector()
-        return self
-
-    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        if self._connection is None:
-            raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
-
-    def begin_immediate(self) -> None:
-        """Start a transaction holding the write lock; "database is locked" at once if
-        another connection holds it (raised as SQLAlchemy raises a driver's error)."""
-        if self._connection is None:
-            raise ValueError("Connection closed")
-        try:
-            self._connection.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
-
-    def stop(self) -> None:
-        self._running = False
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
-
-    async def close(self) -> None:
-        self.stop()
-
-
-# the engines made by `create_inline_engine`: nothing they do waits on the event loop
-_INLINE: WeakSet[AsyncEngine] = WeakSet()
-
-
-def create_inline_engine(url: str) -> AsyncEngine | None:
-    """For a SQLite file, an engine whose statements run on the event loop itself: what
-    the engine's short transactions (one handled event) use, for speed. None for another
-    database (PostgreSQL's driver is asynchronous already).
-
-    Running SQLite on the loop is safe only if it never waits there: a transaction takes
-    the write lock first (`BEGIN IMMEDIATE`) with no busy timeout, so a lock held by
-    another connection (the scheduler's, the dispatcher's, another process's) fails at once
-    with "database is locked", nothing done yet, and the caller tries again a moment later
-    (`retry_when_locked`) while the loop runs on.
-    """
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
-        return None
-    path = parsed.database
-
-    def connector() -> sqlite3.Connection:
-        # autocommit at the driver: SQLAlchemy's "begin" below starts each transaction
-        return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-
-    async def creator() -> aiosqlite.Connection:
-        return await _InlineConnection(connector, 64)
-
-    engine = create_async_engine(
-        url, async_creator=creator, pool_reset_on_return=None, hide_parameters=True
-    )
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=0")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _begin_immediate(connection: Connection) -> None:
-        # on the driver's connection itself: SQLAlchemy's way to a statement costs more
-        # than this one (every handled event begins with it)
-        driver = connection.connection.driver_connection
-        if not isinstance(driver, _InlineConnection):
-            raise TypeError(f"not an inline SQLite connection: {type(driver).__name__}")
-        driver.begin_immediate()
-
-    _INLINE.add(engine)
-    return engine
-
-
 def is_locked(error: BaseException) -> bool:
     """SQLite's "database is locked": another connection holds the write lock."""
     return isinstance(error, OperationalError) and "database is locked" in str(error.orig)
@@ -197,8 +104,7 @@ async def transaction(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterat
     cannot leave it half closed: a turn of the event loop for every handled event. On an
     inline engine nothing waits, so nothing can interrupt it: the transaction begins with
     its first statement, and is committed and the session closed in one step."""
-    bind = sessions.kw.get("bind")
-    if bind not in _INLINE:
+    if not is_inline(sessions.kw.get("bind")):
         async with sessions() as session, session.begin():
             yield session
         return
@@ -218,8 +124,16 @@ def _commit_and_close(session: Session) -> None:
         session.close()
 
 
-def create_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """The session factory: one session and one transaction per handled event or job run."""
+def create_sessions(engine: AsyncEngine | Engine) -> async_sessionmaker[AsyncSession]:
+    """The session factory: one session and one transaction per handled event or job run;
+    `InlineSession`s on an engine made by `create_inline_engine`."""
+    if isinstance(engine, Engine):
+        if not is_inline(engine):
+            raise TypeError("a plain engine is only for inline sessions (create_inline_engine)")
+        # the InlineSession takes the plain engine where an AsyncSession takes an AsyncEngine
+        return async_sessionmaker(
+            cast(AsyncEngine, engine), class_=InlineSession, expire_on_commit=False
+        )
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

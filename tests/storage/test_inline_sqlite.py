@@ -65,7 +65,7 @@ async def test_a_lock_held_elsewhere_is_waited_for_without_blocking_the_loop(
             stored = await session.scalar(text("SELECT count(*) FROM processed_event"))
         assert stored == 2
     finally:
-        await inline.dispose()
+        inline.dispose()
         await threaded.dispose()
 
 
@@ -86,7 +86,7 @@ async def test_another_error_is_not_retried(tmp_path: Path) -> None:
             await retry_when_locked(work)
         assert calls == 1
     finally:
-        await inline.dispose()
+        inline.dispose()
 
 
 @pytest.mark.parametrize("inline", [True, False], ids=["inline", "threaded"])
@@ -94,8 +94,8 @@ async def test_a_transaction_is_committed_whole_or_not_at_all(tmp_path: Path, in
     url = f"sqlite+aiosqlite:///{tmp_path / 'transaction.db'}"
     threaded = create_engine(url)
     await upgrade(threaded)
-    engine = create_inline_engine(url) if inline else threaded
-    assert engine is not None
+    own = create_inline_engine(url) if inline else None
+    engine = own or threaded
     sessions = create_sessions(engine)
 
     async def stored() -> list[str]:
@@ -119,8 +119,9 @@ async def test_a_transaction_is_committed_whole_or_not_at_all(tmp_path: Path, in
         async with transaction(sessions) as session:
             assert await people.mark_processed(session, "telegram", "dropped", NOW)
         assert await stored() == ["dropped", "kept"]
-        assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+        pool = own.pool if own is not None else threaded.sync_engine.pool
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]
     finally:
-        if engine is not threaded:
-            await engine.dispose()
+        if own is not None:
+            own.dispose()
         await threaded.dispose()

@@ -1,0 +1,140 @@
+"""SQLite on the event loop itself, for the engine's short transactions (one handled event).
+
+An `AsyncSession` on aiosqlite sends every statement to a worker thread and back, and even
+with that thread taken out, each call still crosses SQLAlchemy's asyncio layer: a greenlet
+started for the call, and the driver adapter's own switch back to the loop for each cursor
+operation. On a SQLite file nothing there ever waits, so the engine's sessions here are
+`InlineSession`s: the `AsyncSession` interface the flows and repositories are written
+against, over a plain `Session` on Python's own sqlite3 driver, each call made directly.
+
+Running SQLite on the loop is safe only if it never waits there: a transaction takes the
+write lock first (`BEGIN IMMEDIATE`) with no busy timeout, so a lock held by another
+connection (the scheduler's, the dispatcher's, another process's) fails at once with
+"database is locked", nothing done yet, and the caller tries again a moment later
+(`storage.database.retry_when_locked`) while the loop runs on.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+from weakref import WeakSet
+
+from sqlalchemy import Engine, event, make_url
+from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+__all__ = ["InlineSession", "create_inline_engine", "is_inline"]
+
+# the engines made by `create_inline_engine`: nothing they do waits on the event loop
+_INLINE: WeakSet[Engine] = WeakSet()
+
+
+def is_inline(bind: object) -> bool:
+    """Whether `bind` is an engine made by `create_inline_engine`."""
+    return isinstance(bind, Engine) and bind in _INLINE
+
+
+def create_inline_engine(url: str) -> Engine | None:
+    """For a SQLite file, a plain (not asyncio) engine on Python's sqlite3 driver, for
+    `InlineSession`s; None for another database (PostgreSQL's driver is asynchronous
+    already)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    path = parsed.database
+
+    def connector() -> sqlite3.Connection:
+        # autocommit at the driver: the "begin" listener below starts each transaction
+        return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    engine = create_sync_engine(
+        parsed.set(drivername="sqlite+pysqlite"),
+        creator=connector,
+        pool_reset_on_return=None,
+        hide_parameters=True,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=0")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Connection) -> None:
+        # on the driver's connection itself: SQLAlchemy's way to a statement costs more
+        # than this one (every handled event begins with it); "database is locked" at once
+        # if another connection holds the write lock, raised as SQLAlchemy raises a
+        # driver's error
+        driver = connection.connection.driver_connection
+        if not isinstance(driver, sqlite3.Connection):
+            raise TypeError(f"not a sqlite3 connection: {type(driver).__name__}")
+        try:
+            driver.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
+
+    _INLINE.add(engine)
+    return engine
+
+
+class InlineSession(AsyncSession):
+    """An `AsyncSession` whose calls run its plain `Session` directly, on an engine made by
+    `create_inline_engine` (nothing there waits, so nothing needs the asyncio layer).
+
+    What the flows and repositories call is done here; what is not (a transaction object
+    from `begin()`, say) still goes through `AsyncSession`'s greenlet, which works on a
+    plain engine too, only slower. A lazy load a flow forgot to ask for simply loads.
+    """
+
+    def __init__(self, bind: Engine | None = None, **kw: Any) -> None:
+        # not AsyncSession.__init__: it takes the sync engine out of an AsyncEngine
+        self._async_bind = None
+        self._async_binds = {}
+        self.sync_session = self._proxied = self._assign_proxied(Session(bind=bind, **kw))
+
+    async def execute(self, *args: Any, **kw: Any) -> Any:
+        return self.sync_session.execute(*args, **kw)
+
+    async def scalar(self, *args: Any, **kw: Any) -> Any:
+        return self.sync_session.scalar(*args, **kw)
+
+    async def scalars(self, *args: Any, **kw: Any) -> Any:
+        return self.sync_session.scalars(*args, **kw)
+
+    async def get(self, *args: Any, **kw: Any) -> Any:
+        return self.sync_session.get(*args, **kw)
+
+    async def get_one(self, *args: Any, **kw: Any) -> Any:
+        return self.sync_session.get_one(*args, **kw)
+
+    async def merge(self, *args: Any, **kw: Any) -> Any:
+        return self.sync_session.merge(*args, **kw)
+
+    async def refresh(self, *args: Any, **kw: Any) -> None:
+        self.sync_session.refresh(*args, **kw)
+
+    async def delete(self, instance: object) -> None:
+        self.sync_session.delete(instance)
+
+    async def flush(self, objects: Any = None) -> None:
+        self.sync_session.flush(objects)
+
+    async def run_sync(self, fn: Any, *args: Any, **kw: Any) -> Any:
+        return fn(self.sync_session, *args, **kw)
+
+    async def commit(self) -> None:
+        self.sync_session.commit()
+
+    async def rollback(self) -> None:
+        self.sync_session.rollback()
+
+    async def close(self) -> None:
+        self.sync_session.close()
