@@ -25,7 +25,7 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 __all__ = ["InlineSession", "create_inline_engine", "is_inline"]
 
@@ -48,7 +48,7 @@ def create_inline_engine(url: str) -> Engine | None:
     path = parsed.database
 
     def connector() -> sqlite3.Connection:
-        # autocommit at the driver: the "begin" listener below starts each transaction
+        # autocommit at the driver: each transaction is begun by `_ImmediateSession`
         return sqlite3.connect(path, isolation_level=None, check_same_thread=False)
 
     engine = create_sync_engine(
@@ -67,22 +67,31 @@ def create_inline_engine(url: str) -> Engine | None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Connection) -> None:
-        # on the driver's connection itself: SQLAlchemy's way to a statement costs more
-        # than this one (every handled event begins with it); "database is locked" at once
-        # if another connection holds the write lock, raised as SQLAlchemy raises a
-        # driver's error
-        driver = connection.connection.driver_connection
-        if not isinstance(driver, sqlite3.Connection):
-            raise TypeError(f"not a sqlite3 connection: {type(driver).__name__}")
-        try:
-            driver.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
-
     _INLINE.add(engine)
     return engine
+
+
+class _ImmediateSession(Session):
+    """A plain session whose transactions take SQLite's write lock first."""
+
+
+@event.listens_for(_ImmediateSession, "after_begin")
+def _begin_immediate(
+    _session: Session, transaction: SessionTransaction, connection: Connection
+) -> None:
+    # on the driver's connection, once per transaction: an engine-level "begin" listener
+    # would do the same, but any engine listener sends every statement of every event
+    # through SQLAlchemy's event dispatch; "database is locked" at once if another
+    # connection holds the write lock, raised as SQLAlchemy raises a driver's error
+    if transaction.nested:
+        return
+    driver = connection.connection.driver_connection
+    if not isinstance(driver, sqlite3.Connection):
+        raise TypeError(f"not a sqlite3 connection: {type(driver).__name__}")
+    try:
+        driver.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        raise OperationalError("BEGIN IMMEDIATE", None, error) from error
 
 
 class InlineSession(AsyncSession):
@@ -98,7 +107,9 @@ class InlineSession(AsyncSession):
         # not AsyncSession.__init__: it takes the sync engine out of an AsyncEngine
         self._async_bind = None
         self._async_binds = {}
-        self.sync_session = self._proxied = self._assign_proxied(Session(bind=bind, **kw))
+        self.sync_session = self._proxied = self._assign_proxied(
+            _ImmediateSession(bind=bind, **kw)
+        )
 
     async def execute(self, *args: Any, **kw: Any) -> Any:
         return self.sync_session.execute(*args, **kw)
