@@ -11,7 +11,7 @@ from sqlalchemy import Executable, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Application, ApplicationStatus, Person
-from storage.rows import update_row
+from storage.rows import insert_row, update_row
 
 __all__ = [
     "latest",
@@ -42,18 +42,20 @@ def _latest_statement() -> Executable:
 async def start(
     session: AsyncSession, person_id: int, source: str | None, now: datetime
 ) -> Application:
-    """A new, empty application in progress for the person."""
-    application = Application(
-        person_id=person_id,
-        status=ApplicationStatus.IN_PROGRESS,
-        source=source,
-        answers={},
-        reasons=[],
-        started_at=now,
+    """A new, empty application in progress for the person (a Core insert, as
+    `storage.rows` explains)."""
+    return await insert_row(
+        session,
+        Application,
+        {
+            "person_id": person_id,
+            "status": ApplicationStatus.IN_PROGRESS,
+            "source": source,
+            "answers": {},
+            "reasons": [],
+            "started_at": now,
+        },
     )
-    session.add(application)
-    await session.flush()
-    return application
 
 
 async def set_answers(

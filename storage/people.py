@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
+from itertools import accumulate
 from typing import Any, cast
 
 from sqlalchemy import Executable, Table, bindparam, delete, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, aliased, contains_eager, make_transient_to_detached
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.models import (
     Application,
@@ -21,7 +23,7 @@ from storage.models import (
     Person,
     ProcessedEvent,
 )
-from storage.rows import execute_core, loaded, update_row
+from storage.rows import as_loaded, columns_of, execute_core, insert_row, loaded, update_row
 
 __all__ = [
     "add_identity",
@@ -121,14 +123,30 @@ async def find_with_state(
 def _find(
     sync_session: Session, channel: str, external_id: str
 ) -> tuple[Person | None, ConversationState | None]:
-    result = sync_session.execute(
-        _find_statement(), {"channel": channel, "external_id": external_id}
+    if sync_session.autoflush:
+        sync_session.flush()  # as a query through the session would (nothing, mostly)
+    rows = (
+        sync_session.connection()
+        .execute(_find_statement(), {"channel": channel, "external_id": external_id})
+        .all()
     )
-    # one row per identity of the person: all of them are read to fill `identities`
-    rows = result.unique().all()
     if not rows:
         return None, None
-    person, state, application = rows[0]
+    # one row per identity of the person: person, an identity, state, application
+    shapes = [columns_of(entity) for entity in (Person, Identity, ConversationState, Application)]
+    starts = list(accumulate((len(shape.columns) for shape in shapes), initial=0))
+    first = rows[0]
+    person = as_loaded(sync_session, Person, shapes[0].values(first))
+    if "identities" not in person.__dict__:
+        identities = [
+            as_loaded(sync_session, Identity, shapes[1].values(row, starts[1])) for row in rows
+        ]
+        set_committed_value(person, "identities", identities)
+    state = application = None
+    if first[starts[2]] is not None:
+        state = as_loaded(sync_session, ConversationState, shapes[2].values(first, starts[2]))
+    if first[starts[3]] is not None:
+        application = as_loaded(sync_session, Application, shapes[3].values(first, starts[3]))
     # the session's identity map holds objects weakly: kept here for the transaction, the
     # flow's `session.get(Application, id)` finds it without a query
     sync_session.info[_LOADED_APPLICATION] = application
@@ -146,20 +164,24 @@ async def application_in_progress(session: AsyncSession, application_id: int) ->
 
 @cache
 def _find_statement() -> Executable:
-    matched = aliased(Identity)
+    # Core, the tables' columns in order: `as_loaded` makes the objects (see storage.rows)
+    person, identity, state, application = (
+        cast(Table, entity.__table__)
+        for entity in (Person, Identity, ConversationState, Application)
+    )
+    matched = identity.alias("matched")
     return (
-        select(Person, ConversationState, Application)
-        .join(matched, matched.person_id == Person.id)
-        .join(Person.identities)
-        .outerjoin(ConversationState, ConversationState.person_id == Person.id)
-        .outerjoin(
-            Application, Application.id == ConversationState.data["application_id"].as_integer()
+        select(person, identity, state, application)
+        .select_from(
+            person.join(matched, matched.c.person_id == person.c.id)
+            .join(identity, identity.c.person_id == person.c.id)
+            .outerjoin(state, state.c.person_id == person.c.id)
+            .outerjoin(application, application.c.id == state.c.data["application_id"].as_integer())
         )
         .where(
-            matched.channel == bindparam("channel"),
-            matched.external_id == bindparam("external_id"),
+            matched.c.channel == bindparam("channel"),
+            matched.c.external_id == bindparam("external_id"),
         )
-        .options(contains_eager(Person.identities))
     )
 
 
@@ -189,11 +211,20 @@ async def create_person(
     locale: str,
     now: datetime,
 ) -> Person:
-    """A new person with one identity."""
-    person = Person(role=role, locale=locale, created_at=now)
-    person.identities.append(Identity(channel=channel, external_id=external_id, chat_id=chat_id))
-    session.add(person)
-    await session.flush()
+    """A new person with one identity: two Core inserts (`storage.rows.insert_row`), not the
+    unit of work's flush (at every youth's /start)."""
+    person = await insert_row(session, Person, {"role": role, "locale": locale, "created_at": now})
+    identity = await insert_row(
+        session,
+        Identity,
+        {
+            "person_id": person.id,
+            "channel": channel,
+            "external_id": external_id,
+            "chat_id": chat_id,
+        },
+    )
+    set_committed_value(person, "identities", [identity])
     _known_without_state(session, person.id)
     return person
 
