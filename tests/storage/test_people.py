@@ -177,3 +177,47 @@ async def test_answers_are_stored_and_the_application_says_so(
         stored = await session.get(Application, application_id)
         assert stored is not None
         assert stored.answers == {"diploma": "bac5"}
+
+
+async def test_what_the_engine_reads_is_the_session_s_own_clean_and_written_back(
+    db: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    # read by one Core SELECT, each row made the session's object as if a query loaded it
+    async with sessions() as session, session.begin():
+        made = await youth(session, "51")
+        application = await applications.start(session, made.id, "partner-x", NOW)
+        await people.set_state(
+            session,
+            made.id,
+            flow="eligibility",
+            step="diploma",
+            data={"application_id": application.id},
+            now=NOW,
+        )
+        # made by Core inserts: nothing left for the unit of work, the ids known
+        assert (len(session.new), len(session.dirty)) == (0, 0)
+        assert [i.external_id for i in made.identities] == ["51"]
+        assert (application.person_id, application.answers) == (made.id, {})
+    async with sessions() as session, session.begin():
+        person, state = await people.find_with_state(session, "telegram", "51")
+        assert person is not None
+        assert state is not None
+        assert state.data == {"application_id": application.id}
+        assert (person.role, person.locale, person.created_at) == ("youth", "fr", NOW)
+        assert len(session.dirty) == 0
+        selects = count_statements(db)
+        # the same objects again, with no query: the person, their application
+        assert await session.get(Person, person.id) is person
+        assert await people.application_in_progress(session, application.id) is not None
+        again, _ = await people.find_with_state(session, "telegram", "51")
+        assert again is person
+        assert len(selects) == 1  # the second find only
+        # a change to an object read so is written at commit like any other
+        person.display_name = "Inès"
+    async with sessions() as session:
+        stored = await session.get(Application, application.id)
+        assert stored is not None
+        assert stored.source == "partner-x"
+        found = await session.scalar(select(Person).where(Person.id == made.id))
+        assert found is not None
+        assert found.display_name == "Inès"
