@@ -107,9 +107,7 @@ class InlineSession(AsyncSession):
         # not AsyncSession.__init__: it takes the sync engine out of an AsyncEngine
         self._async_bind = None
         self._async_binds = {}
-        self.sync_session = self._proxied = self._assign_proxied(
-            _ImmediateSession(bind=bind, **kw)
-        )
+        self.sync_session = self._proxied = self._assign_proxied(_ImmediateSession(bind=bind, **kw))
 
     async def execute(self, *args: Any, **kw: Any) -> Any:
         return self.sync_session.execute(*args, **kw)
