@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, event, make_url
+from sqlalchemy import Engine, make_url
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
-from storage.inline import InlineSession, create_inline_engine, is_inline
+from storage.inline import InlineSession, create_inline_engine, is_inline, set_sqlite_pragmas
 
 __all__ = [
     "DatabaseUnavailable",
@@ -59,16 +59,7 @@ def create_engine(url: str) -> AsyncEngine:
             url, connect_args={"timeout": 30}, pool_reset_on_return=None, hide_parameters=True
         )
 
-        @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            # with WAL, NORMAL loses no committed data on a process crash (only on power loss)
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
+        set_sqlite_pragmas(engine.sync_engine, busy_timeout_ms=30_000)
         return engine
     # statements' parameters (what people typed) never in an error message or a log line
     return create_async_engine(

@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-__all__ = ["InlineSession", "create_inline_engine", "is_inline"]
+__all__ = ["InlineSession", "create_inline_engine", "is_inline", "set_sqlite_pragmas"]
 
 # the engines made by `create_inline_engine`: nothing they do waits on the event loop
 _INLINE: WeakSet[Engine] = WeakSet()
@@ -36,6 +36,21 @@ _INLINE: WeakSet[Engine] = WeakSet()
 def is_inline(bind: object) -> bool:
     """Whether `bind` is an engine made by `create_inline_engine`."""
     return isinstance(bind, Engine) and bind in _INLINE
+
+
+def set_sqlite_pragmas(engine: Engine, *, busy_timeout_ms: int) -> None:
+    """Every new connection of a SQLite engine: foreign keys enforced, WAL, the busy
+    timeout given."""
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # with WAL, NORMAL loses no committed data on a process crash (only on power loss)
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
 
 
 def create_inline_engine(url: str) -> Engine | None:
@@ -58,15 +73,8 @@ def create_inline_engine(url: str) -> Engine | None:
         hide_parameters=True,
     )
 
-    @event.listens_for(engine, "connect")
-    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=0")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
+    # no busy timeout: a lock held elsewhere is said at once (see the module's docstring)
+    set_sqlite_pragmas(engine, busy_timeout_ms=0)
     _INLINE.add(engine)
     return engine
 
