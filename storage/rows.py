@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Executable, Table, bindparam, insert, update
+from sqlalchemy import Executable, Table, bindparam, insert, inspect, update
 from sqlalchemy.engine import CursorResult, Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import (
@@ -123,6 +123,12 @@ def as_loaded(sync_session: Session, entity: type[Entity], values: Sequence[Any]
     key = shape.mapper.identity_key_from_primary_key(tuple(values[i] for i in shape.primary_key))
     held = sync_session.identity_map.get(key)
     if held is not None:
+        # as loading does: what the session holds stays, what it had let go (expired) is
+        # filled from the row
+        unloaded = inspect(held).unloaded
+        for attribute, value in zip(shape.attributes, values, strict=True):
+            if attribute in unloaded:
+                set_committed_value(held, attribute, value)
         return cast(Entity, held)
     made = shape.mapper.class_manager.new_instance()
     # the instance's dict is where loading puts column values: no change is recorded

@@ -221,3 +221,20 @@ async def test_what_the_engine_reads_is_the_session_s_own_clean_and_written_back
         found = await session.scalar(select(Person).where(Person.id == made.id))
         assert found is not None
         assert found.display_name == "Inès"
+
+
+async def test_a_person_let_go_by_the_session_is_filled_again_when_found(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session, session.begin():
+        made = await youth(session, "52")
+        person_id = made.id
+    async with sessions() as session, session.begin():
+        person, _ = await people.find_with_state(session, "telegram", "52")
+        assert person is not None
+        session.expire(person, ["locale", "display_name"])
+        again, _ = await people.find_with_state(session, "telegram", "52")
+        assert again is person
+        # read from the row found, not by a lazy load (which an asyncio session refuses)
+        assert (person.__dict__["locale"], person.__dict__["display_name"]) == ("fr", None)
+        assert person.id == person_id
