@@ -29,8 +29,15 @@ __all__ = [
     "reopen",
     "resolve",
     "take",
+    "thread_order_key",
     "unresolved_of_person",
 ]
+
+
+def thread_order_key(case_id: int) -> str:
+    """The outbox order key of what goes to a case's thread in the staff channel: posted
+    in the order queued; a person's erasure blanks those not sent yet."""
+    return f"case:{case_id}:to_staff"
 
 
 async def open_case(

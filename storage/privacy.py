@@ -9,6 +9,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import audit, meetings, relay_files, rsvps
+from storage import cases as case_rows
 from storage import relay as relay_rows
 from storage.models import (
     Application,
@@ -341,7 +342,7 @@ async def erase_person(
                 or_(
                     Delivery.idempotency_key.in_([f"case:{i}:opened" for i in case_ids]),
                     # what they wrote in the case's thread, not posted yet
-                    Delivery.order_key.in_([f"case:{i}:to_staff" for i in case_ids]),
+                    Delivery.order_key.in_([case_rows.thread_order_key(i) for i in case_ids]),
                 )
             )
         )

@@ -262,11 +262,11 @@ async def to_case_thread(
     context: Mapping[str, Any],
     now: datetime,
     config: ProgrammeConfig,
-    order_key: str | None = None,
 ) -> bool:
     """Queue a message for the case's thread in the staff channel (a post of its own while
-    the case's post has not gone out yet), delivered at once; returns whether it was
-    queued (False: that key was queued before)."""
+    the case's post has not gone out yet), delivered at once, after what was queued for the
+    thread before it (one order key per case's thread); returns whether it was queued
+    (False: that key was queued before)."""
     full: dict[str, Any] = {**context, "live": True, "locale": config.default_locale}
     if case.staff_channel_ts:
         full["thread_ts"] = case.staff_channel_ts
@@ -279,7 +279,9 @@ async def to_case_thread(
         context=full,
         now=now,
         priority=Priority.URGENT,
-        order_key=order_key,
+        # a staff member's "answer sent" and the youth's reply just after it, say, are
+        # posted in that order, not by two workers at once
+        order_key=cases.thread_order_key(case.id),
     )
     return queued is not None
 

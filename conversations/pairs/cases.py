@@ -302,7 +302,6 @@ async def add_to_case(
             context=context,
             now=now,
             config=config,
-            order_key=f"case:{case.id}:to_staff",
         )
 
 

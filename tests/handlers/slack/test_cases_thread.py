@@ -229,9 +229,15 @@ async def test_the_youth_s_reply_through_the_bot_lands_in_the_thread(
     assert not [d for d in await rows(services, Delivery) if d.template.startswith("relay.")]
     await dispatcher(services, slack.api).run_until_empty()
     replies = _thread(slack, thread)
-    # in the thread (the staff member's "answer sent" and the youth's reply have no order
-    # between them: the dispatcher may post them at once)
-    assert [r for r in replies if "Il ne répond plus à mes messages" in r]
+    # in the thread, after the staff member's "answer sent" (one order per case's thread)
+    assert "Il ne répond plus à mes messages" in replies[-1]
+    to_thread = [
+        d
+        for d in await rows(services, Delivery)
+        if d.template.startswith("staff.case_") and d.template != "staff.case_opened"
+    ]
+    assert len(to_thread) >= 2
+    assert {d.order_key for d in to_thread} == {f"case:{case.id}:to_staff"}
     # resolved: her next message goes to her mentor again
     await click(slack, STAFF, f"cr2:{case.id}")
     said = await services.engine.handle(
