@@ -50,6 +50,7 @@ from telegram.ext import Application, ContextTypes, MessageHandler, filters
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the stand-ins live in tests/
 
 from bot.container import Services, build
+from bot.metrics import MeasuredEngine, Metrics
 from bot.settings import load_settings
 from conversations.core.clock import SystemClock
 from conversations.mentor import checkin
@@ -185,8 +186,10 @@ async def telegram_rates(url: str, journeys: int, profile: bool) -> tuple[Rates,
     """Mentorbot's rates, the bare echo bot's."""
     ours_time, echo_time = Timer(profile), Timer()
     async with FakeBotApi() as api, services_on(url) as services:
+        # the engine counted and timed for /metrics, as `mentorbot run` gives it
+        engine = MeasuredEngine(services.engine, Metrics(services.sessions, services.clock))
         ours, _handler = build_bot(
-            services.engine, services.renderer, token=api.token, base_url=api.base_url
+            engine, services.renderer, token=api.token, base_url=api.base_url
         )
         echo = echo_application(api)
         ours_updates, echo_updates = UpdateFactory(), UpdateFactory(first_update_id=900_000)
