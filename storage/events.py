@@ -79,6 +79,7 @@ __all__ = [
     "reach",
     "recipient_rows",
     "release_held",
+    "rewrite_unsent",
     "role_channel",
     "set_announcements",
     "variant_case",
@@ -193,6 +194,21 @@ async def expire_unsent(session: AsyncSession, announcement_id: int, now: dateti
             claimed_until=None,
             last_error=f"not sent before its 'not after' time ({now:%Y-%m-%d %H:%M} UTC)",
         )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def rewrite_unsent(
+    session: AsyncSession, announcement_id: int, variants: Sequence[Variant]
+) -> int:
+    """The event was edited while its announcement is out: every row not sent yet gets the
+    context it would be written with now (new text, new "not after"); how many."""
+    fresh = select(variant_case(session, variants)).where(Person.id == Delivery.person_id)
+    result = await session.execute(
+        update(Delivery)
+        .where(_unsent(announcement_id))
+        .values(context=fresh.scalar_subquery())
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

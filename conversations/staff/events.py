@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from conversations.pairs.event_notices import arm_reminders, notify_answerers
 from conversations.pairs.rsvp import move_up_all
+from conversations.staff.announcements import variants
 from storage import audit, events, rsvps
 from storage.models import (
     AnnouncementStatus,
@@ -208,6 +209,7 @@ async def edit_event(
     if errors:
         raise EventProblems(errors)
     noticed = [name for name in NOTICED if getattr(tidy, name) != getattr(event, name)]
+    altered = [f.name for f in fields(tidy) if getattr(tidy, f.name) != getattr(event, f.name)]
     for f in fields(tidy):
         setattr(event, f.name, getattr(tidy, f.name))
     event.updated_at = now
@@ -215,10 +217,17 @@ async def edit_event(
     if noticed:
         event.version += 1
         arm_reminders(event, now)
+    if altered:
         for announcement in await events.announcements_of(session, event.id):
             # never sent after the (new) start
             announcement.not_after = min(announcement.not_after, event.starts_at)
+            if announcement.status in (AnnouncementStatus.SENDING, AnnouncementStatus.PAUSED):
+                # what is written but not sent yet says the new title, date, place...
+                await events.rewrite_unsent(
+                    session, announcement.id, variants(announcement, event, zone)
+                )
         await session.flush()
+    if noticed:
         told = await notify_answerers(
             session,
             event,

@@ -302,3 +302,49 @@ async def test_attendance_is_counted_apart_from_answers(services: Services) -> N
     assert found.answers["yes"] == 1
     assert found.answers["none"] == 1
     assert found.answers["attended"] == 2
+
+
+async def test_an_event_edited_while_its_announcement_is_out_is_announced_as_it_now_is(
+    services: Services, clock: FixedClock, telegram: FakeBotApi, outbox_dispatcher: Dispatcher
+) -> None:
+    now = clock.now()
+    today = now.astimezone(services.config.zone).date()
+    async with services.sessions() as session, session.begin():
+        youths = [await fake.youth(session, now, name=f"Y{n}") for n in range(3)]
+        # the last one already had her one message of the day: hers waits for tomorrow
+        youths[2].last_proactive_on = today
+        chats = [await fake.chat_of(session, p.id) for p in youths]
+    event = await fake.event_id(services)
+    announcement = await fake.announcement_id(services, event, Audience(roles=(Role.YOUTH,)))
+    await send(services, announcement)
+    assert await tick(services) == 3
+    await outbox_dispatcher.run_until_empty()
+    assert [len(telegram.texts(chat)) for chat in chats] == [1, 1, 0]
+    assert "jeudi 5 novembre" in telegram.texts(chats[0], plain=True)[0]
+
+    # staff move it to the Friday and rename it while the third message waits
+    async with services.sessions() as session:
+        stored = await session.get(staff_events.Event, event)
+    assert stored is not None
+    async with services.sessions() as session, session.begin():
+        await staff_events.edit_event(
+            session,
+            event,
+            {
+                "title": "Réussir son entretien d'embauche",
+                "starts_at": stored.starts_at + timedelta(days=1),
+                "ends_at": stored.ends_at + timedelta(days=1),
+            },
+            staff=fake.STAFF,
+            now=clock.now(),
+            zone=services.config.zone,
+        )
+    clock.advance(timedelta(days=1))
+    await tick(services)
+    await outbox_dispatcher.run_until_empty()
+    (late,) = telegram.texts(chats[2], plain=True)
+    assert "« Réussir son entretien d'embauche »" in late
+    assert "vendredi 6 novembre" in late
+    assert "jeudi" not in late
+    # what went before the change stays as it went
+    assert "« Réussir son entretien »" in telegram.texts(chats[0], plain=True)[0]

@@ -203,6 +203,12 @@ async def test_the_statements_run_on_every_backend(any_services: Services) -> No
         assert row is not None
         await announcements.queue_recipients(session, row, now=now, zone=services.config.zone)
         assert (await events.reach(session, Audience(roles=(Role.YOUTH, Role.MENTOR)))).total == 3
+        # renamed while out: each unsent row rewritten with its own language and time zone
+        renamed = await session.get(Event, event)
+        assert renamed is not None
+        renamed.title = "Réussir son entretien d'embauche"
+        fresh = announcements.variants(row, renamed, services.config.zone)
+        assert await events.rewrite_unsent(session, announcement, fresh) == 3
         for person in (far, near):
             await rsvp.answer(
                 session, person=person, announcement_id=announcement, value="yes", now=now
@@ -237,4 +243,5 @@ async def test_the_statements_run_on_every_backend(any_services: Services) -> No
     bodies = {row.person_id: "".join(row.context["body"]) for row in announced}
     assert "Réunion time" in bodies[far.id]
     assert "heure de Paris" in bodies[near.id]
+    assert all("d'embauche" in body for body in bodies.values())
     assert {row.status for row in announced} == {"cancelled"}
