@@ -101,9 +101,11 @@ async def enqueue_to(
     locale: str,
     now: datetime,
     priority: Priority = Priority.URGENT,
+    order_key: str | None = None,
 ) -> int | None:
     """Queue a message for a destination that is not a person (e.g. the staff channel),
-    once per key; the locale travels in the context, where the dispatcher reads it."""
+    once per key; the locale travels in the context, where the dispatcher reads it. Rows
+    sharing an `order_key` go out in the order queued."""
     return await outbox.enqueue(
         session,
         key=key,
@@ -113,6 +115,7 @@ async def enqueue_to(
         context={**context, "locale": locale},
         now=now,
         priority=priority,
+        order_key=order_key,
     )
 
 

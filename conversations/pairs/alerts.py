@@ -138,11 +138,19 @@ async def digest_to_staff(
     context: Mapping[str, Any],
     now: datetime,
     config: ProgrammeConfig,
+    order_key: str | None = None,
 ) -> bool:
     """Queue a digest for staff (about no pair in particular), once per outbox `key`;
-    returns whether it was queued."""
+    returns whether it was queued. Posts sharing an `order_key` go out in the order
+    queued (a report's charts)."""
     return await _enqueue(
-        session, key=key, template=template, context=dict(context), now=now, config=config
+        session,
+        key=key,
+        template=template,
+        context=dict(context),
+        now=now,
+        config=config,
+        order_key=order_key,
     )
 
 
@@ -174,6 +182,7 @@ async def _enqueue(
     context: dict[str, Any],
     now: datetime,
     config: ProgrammeConfig,
+    order_key: str | None = None,
 ) -> bool:
     queued = await mentoring.enqueue_to(
         session,
@@ -185,6 +194,7 @@ async def _enqueue(
         context=context,
         now=now,
         priority=Priority.URGENT,
+        order_key=order_key,
     )
     return queued is not None
 
