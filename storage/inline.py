@@ -106,9 +106,11 @@ class InlineSession(AsyncSession):
     """An `AsyncSession` whose calls run its plain `Session` directly, on an engine made by
     `create_inline_engine` (nothing there waits, so nothing needs the asyncio layer).
 
-    What the flows and repositories call is done here; what is not (a transaction object
-    from `begin()`, say) still goes through `AsyncSession`'s greenlet, which works on a
-    plain engine too, only slower. A lazy load a flow forgot to ask for simply loads.
+    What the flows and repositories call is done here; a transaction object from `begin()`
+    still goes through `AsyncSession`'s greenlet, which works on a plain engine too, only
+    slower. There is no asyncio connection or streamed result to give (`connection()`,
+    `stream()`): a Core statement goes through `run_sync` (`storage.rows.execute_core`). A
+    lazy load a flow forgot to ask for simply loads.
     """
 
     def __init__(self, bind: Engine | None = None, **kw: Any) -> None:
@@ -155,3 +157,14 @@ class InlineSession(AsyncSession):
 
     async def close(self) -> None:
         self.sync_session.close()
+
+    async def connection(self, *_args: Any, **_kw: Any) -> Any:
+        # AsyncSession's would fail deep in SQLAlchemy ("requires an async driver"), and
+        # only on SQLite, only in the engine: said plainly instead
+        raise NotImplementedError(
+            "an inline SQLite session has no asyncio connection: run Core statements with "
+            "session.run_sync (storage.rows.execute_core)"
+        )
+
+    async def stream(self, *_args: Any, **_kw: Any) -> Any:
+        raise NotImplementedError("an inline SQLite session streams nothing: use execute")

@@ -125,3 +125,18 @@ async def test_a_transaction_is_committed_whole_or_not_at_all(tmp_path: Path, in
         if own is not None:
             own.dispose()
         await threaded.dispose()
+
+
+async def test_what_an_inline_session_cannot_give_is_said_plainly(tmp_path: Path) -> None:
+    inline = create_inline_engine(f"sqlite+aiosqlite:///{tmp_path / 'plain.db'}")
+    assert inline is not None
+    try:
+        async with create_sessions(inline)() as session:
+            with pytest.raises(NotImplementedError, match="run_sync"):
+                await session.connection()
+            with pytest.raises(NotImplementedError, match="use execute"):
+                await session.stream(text("SELECT 1"))
+            # what flows use instead works
+            assert await session.scalar(text("SELECT 1")) == 1
+    finally:
+        inline.dispose()
