@@ -23,7 +23,15 @@ from storage.models import (
     Person,
     ProcessedEvent,
 )
-from storage.rows import as_loaded, columns_of, execute_core, insert_row, loaded, update_row
+from storage.rows import (
+    Columns,
+    as_loaded,
+    columns_of,
+    execute_core,
+    insert_row,
+    loaded,
+    update_row,
+)
 
 __all__ = [
     "add_identity",
@@ -132,9 +140,7 @@ def _find(
     )
     if not rows:
         return None, None
-    # one row per identity of the person: person, an identity, state, application
-    shapes = [columns_of(entity) for entity in (Person, Identity, ConversationState, Application)]
-    starts = list(accumulate((len(shape.columns) for shape in shapes), initial=0))
+    shapes, starts = _find_layout()
     first = rows[0]
     person = as_loaded(sync_session, Person, shapes[0].values(first))
     if "identities" not in person.__dict__:
@@ -160,6 +166,14 @@ async def application_in_progress(session: AsyncSession, application_id: int) ->
     `find_with_state` loaded) without a step into SQLAlchemy, else looked up."""
     held = loaded(session, Application, application_id)
     return held if held is not None else await session.get(Application, application_id)
+
+
+@cache
+def _find_layout() -> tuple[list[Columns], list[int]]:
+    """The columns of each table in a row of `_find_statement` (one row per identity of the
+    person: person, an identity, state, application) and where each table's start."""
+    shapes = [columns_of(entity) for entity in (Person, Identity, ConversationState, Application)]
+    return shapes, list(accumulate((len(shape.columns) for shape in shapes), initial=0))
 
 
 @cache
