@@ -208,8 +208,8 @@ async def edit_event(
     tidy, errors = check(replace(current, **changes), now)
     if errors:
         raise EventProblems(errors)
-    noticed = [name for name in NOTICED if getattr(tidy, name) != getattr(event, name)]
     altered = [f.name for f in fields(tidy) if getattr(tidy, f.name) != getattr(event, f.name)]
+    noticed = [name for name in NOTICED if name in altered]
     for f in fields(tidy):
         setattr(event, f.name, getattr(tidy, f.name))
     event.updated_at = now
